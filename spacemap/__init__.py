@@ -1,0 +1,3 @@
+"""spacemap core: configuration, database, models, ingest and the command line."""
+
+__version__ = "0.1.0"

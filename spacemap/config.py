@@ -1,0 +1,49 @@
+"""Settings, read once from the environment (prefix ``SPACEMAP_``) or a ``.env`` file.
+
+With no ``SPACEMAP_DATABASE_URL`` the project runs its own embedded PostGIS cluster under
+``state_dir``; with one, it never starts a server and uses that database as given.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPACEMAP_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of an existing PostGIS database."
+    )
+    state_dir: Path = Field(
+        default=Path(".spacemap"),
+        description="Where the embedded cluster keeps its data, socket and log.",
+    )
+    pg_port: int = Field(default=55432, ge=1024, le=65535, description="Embedded cluster port.")
+    db_name: str = Field(default="spacemap", pattern=r"^[a-z_][a-z0-9_]*$")
+    db_user: str = Field(default="spacemap", pattern=r"^[a-z_][a-z0-9_]*$")
+    host: str = Field(default="127.0.0.1", description="Address `spacemap serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `spacemap serve` binds.")
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    def resolved_state_dir(self) -> Path:
+        return self.state_dir.expanduser().resolve()
+
+    def url(self, db_name: str | None = None) -> str:
+        """The database URL in use: the configured one, or the embedded cluster's."""
+        if self.database_url is not None:
+            return self.database_url
+        name = db_name or self.db_name
+        return f"postgresql+psycopg://{self.db_user}@127.0.0.1:{self.pg_port}/{name}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

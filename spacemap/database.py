@@ -1,0 +1,75 @@
+"""Engines, sessions and database-level housekeeping (create/drop, extensions, versions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from spacemap.config import get_settings
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    return create_engine(url, pool_pre_ping=True, future=True)
+
+
+def get_engine() -> Engine:
+    return engine_for(get_settings().url())
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back everything on any error."""
+    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _admin_engine(url: str) -> Engine:
+    """An autocommit connection to the server's maintenance database."""
+    return create_engine(
+        make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT", future=True
+    )
+
+
+def database_exists(url: str) -> bool:
+    name = make_url(url).database
+    with _admin_engine(url).connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        return found.scalar() is not None
+
+
+def create_database(url: str) -> None:
+    """Create the database named in ``url`` (if missing) with PostGIS enabled."""
+    name = make_url(url).database
+    if not database_exists(url):
+        with _admin_engine(url).connect() as conn:
+            conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+
+
+def drop_database(url: str) -> None:
+    name = make_url(url).database
+    engine_for.cache_clear()
+    with _admin_engine(url).connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def server_versions(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        pg = conn.execute(text("SHOW server_version")).scalar_one()
+        postgis = conn.execute(text("SELECT postgis_full_version()")).scalar_one()
+    return {"postgresql": str(pg), "postgis": str(postgis).split('"')[1]}

@@ -1,0 +1,49 @@
+"""Closed vocabularies shared by the schema, the dataset and validation.
+
+Kept in one place so a database CHECK, an import error message and the API enum never disagree.
+"""
+
+from __future__ import annotations
+
+PARK_TYPES: dict[str, tuple[str, str]] = {
+    "industrial_park": ("产业园区", "industrial park"),
+    "incubator": ("孵化器", "incubator"),
+    "accelerator": ("加速器", "accelerator"),
+    "maker_space": ("众创空间", "maker space"),
+    "tech_building": ("科技楼宇", "tech building"),
+    "pilot_plant": ("中试基地", "pilot plant"),
+}
+
+UNIT_FEATURES: dict[str, tuple[str, str]] = {
+    "wet_lab": ("湿实验室", "wet lab"),
+    "clean_room": ("洁净室", "clean room"),
+    "pilot_plant": ("中试车间", "pilot plant"),
+    "heavy_floor_load": ("重载楼板", "heavy floor load"),
+    "showroom": ("展示厅", "showroom"),
+    "power_24h": ("24小时供电", "24-hour power"),
+    "server_room": ("机房", "server room"),
+    "furnished": ("精装修", "furnished office"),
+}
+
+STAGES: dict[str, tuple[str, str]] = {
+    "seed": ("种子期", "seed"),
+    "startup": ("初创期", "start-up"),
+    "growth": ("成长期", "growth"),
+    "mature": ("成熟期", "mature"),
+}
+
+TENANT_STATUSES: dict[str, tuple[str, str]] = {
+    "in_unit": ("已入驻", "moved in"),
+    "signed": ("已签约未入驻", "signed, not yet moved in"),
+    "hosted": ("托管/等待入驻", "hosted or waiting for space"),
+}
+
+ZONE_CODES = ("central_axis", "west_wing", "east_wing")
+
+# Futian's bounding box in WGS84, generous by ~1 km: a cheap first check on imported points.
+FUTIAN_BBOX = (113.98, 22.49, 114.12, 22.61)
+
+
+def sql_in(values: object) -> str:
+    """Render a vocabulary as a SQL literal list for CHECK constraints."""
+    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
