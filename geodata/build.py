@@ -210,6 +210,8 @@ def build_taxonomy() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     industries["is_estimate"] = False
     industries["is_synthetic"] = False
     relations = _read_csv("industry_relations.csv")
+    pairs = sorted(tuple(sorted(p)) for p in zip(relations.code_a, relations.code_b, strict=True))
+    relations = pd.DataFrame(pairs, columns=["code_a", "code_b"])
     relations["source"] = (
         "spacemap taxonomy: editorial judgement from sectors co-listed in " + cite("002 §六(二)")
     )

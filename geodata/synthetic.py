@@ -320,9 +320,7 @@ def generate(
                     "stage": stage,
                     "status": status,
                     "programme": programme,
-                    "headcount": None
-                    if real
-                    else max(1, round((area_m2 or 40.0) / M2_PER_HEAD)),
+                    "headcount": None if real else max(1, round((area_m2 or 40.0) / M2_PER_HEAD)),
                     "occupied_m2": None if real else area_m2,
                     "is_synthetic": not real,
                     "basis": "named in 003 一(三); unit, stage and sector assigned by the generator"

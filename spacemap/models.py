@@ -16,13 +16,16 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from spacemap.vocab import PARK_TYPES, STAGES, TENANT_STATUSES, UNIT_FEATURES, ZONE_CODES, sql_in
@@ -123,7 +126,7 @@ class IndustryRelation(Provenance, Base):
     """Symmetric 'related sector' links, stored once with code_a < code_b."""
 
     __tablename__ = "industry_relations"
-    __table_args__ = (CheckConstraint("code_a < code_b", name="ordered"),)
+    __table_args__ = (CheckConstraint('code_a < code_b COLLATE "C"', name="ordered"),)
 
     code_a: Mapped[str] = mapped_column(ForeignKey("industries.code"), primary_key=True)
     code_b: Mapped[str] = mapped_column(ForeignKey("industries.code"), primary_key=True)
@@ -182,6 +185,18 @@ class Park(Provenance, Base):
 
     area: Mapped[Area] = relationship()
     units: Mapped[list[SpaceUnit]] = relationship(back_populates="park")
+
+
+class ParkIndustry(Provenance, Base):
+    """A park's focus sectors; ``is_whitelist`` marks a park that admits only its listed sectors."""
+
+    __tablename__ = "park_industries"
+
+    park_id: Mapped[int] = mapped_column(
+        ForeignKey("parks.id", ondelete="CASCADE"), primary_key=True
+    )
+    industry_code: Mapped[str] = mapped_column(ForeignKey("industries.code"), primary_key=True)
+    is_whitelist: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class SpaceUnit(Provenance, Base):
@@ -258,3 +273,16 @@ class Tenant(Provenance, Base):
     programme: Mapped[str | None] = mapped_column(Text)
     headcount: Mapped[int | None] = mapped_column(Integer)
     occupied_m2: Mapped[float | None] = mapped_column(Float)
+
+
+class DatasetLoad(Base):
+    """Append-only record of each `spacemap load`, so a re-run can tell it has nothing to do."""
+
+    __tablename__ = "dataset_loads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    loaded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    counts: Mapped[dict[str, int]] = mapped_column(JSONB, nullable=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -199,7 +200,7 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("is_estimate", sa.Boolean(), nullable=False),
         sa.Column("is_synthetic", sa.Boolean(), nullable=False),
-        sa.CheckConstraint("code_a < code_b", name="ordered"),
+        sa.CheckConstraint('code_a < code_b COLLATE "C"', name="ordered"),
         sa.ForeignKeyConstraint(
             ["code_a"],
             ["industries.code"],
@@ -365,6 +366,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name", name="tenants_name_key"),
     )
+    op.create_table(
+        "park_industries",
+        sa.Column("park_id", sa.Integer(), nullable=False),
+        sa.Column("industry_code", sa.String(length=32), nullable=False),
+        sa.Column("is_whitelist", sa.Boolean(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("is_estimate", sa.Boolean(), nullable=False),
+        sa.Column("is_synthetic", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["industry_code"], ["industries.code"]),
+        sa.ForeignKeyConstraint(["park_id"], ["parks.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id", "industry_code"),
+    )
+    op.create_table(
+        "dataset_loads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "loaded_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("counts", postgresql.JSONB(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     for table, column in FK_INDEXES:
         op.create_index(f"ix_{table}_{column}", table, [column])
 
@@ -372,6 +395,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table, column in FK_INDEXES:
         op.drop_index(f"ix_{table}_{column}", table_name=table)
+    op.drop_table("dataset_loads")
+    op.drop_table("park_industries")
     op.drop_table("tenants")
     op.drop_geospatial_index(
         "idx_space_units_geom",

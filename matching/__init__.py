@@ -1,0 +1,1 @@
+"""Matching companies to space: features, the ranker and allocation (see issue: matching)."""

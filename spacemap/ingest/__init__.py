@@ -1,0 +1,1 @@
+"""Getting data in: the bundled Futian dataset (``dataset``) and users' files (``importer``)."""

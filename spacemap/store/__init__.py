@@ -1,0 +1,1 @@
+"""SQL, one module per table (or a table and its link tables). Nothing else writes SQL."""

@@ -1,0 +1,43 @@
+"""SQL for ``parks`` and ``park_industries``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from spacemap.models import Park, ParkIndustry
+from spacemap.store.common import id_map, upsert
+
+
+def upsert_parks(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Upsert by name (what a register identifies a park by); returns code → id."""
+    upsert(session, Park, rows, ["name_zh"])
+    return id_map(session, Park, "code")
+
+
+def park_ids_by_code(session: Session) -> dict[str, int]:
+    return id_map(session, Park, "code")
+
+
+def park_keys(session: Session) -> dict[str, tuple[int, str]]:
+    """Both a park's code and its Chinese name → (id, code), for resolving references."""
+    out: dict[str, tuple[int, str]] = {}
+    for pid, code, name in session.execute(select(Park.id, Park.code, Park.name_zh)):
+        out[code] = (pid, code)
+        out[name] = (pid, code)
+    return out
+
+
+def park_codes_by_name(session: Session) -> dict[str, str]:
+    return {name: code for name, code in session.execute(select(Park.name_zh, Park.code))}
+
+
+def replace_park_industries(
+    session: Session, park_ids: Sequence[int], rows: Sequence[dict[str, Any]]
+) -> int:
+    """Set the focus sectors of the given parks to exactly ``rows``."""
+    session.execute(delete(ParkIndustry).where(ParkIndustry.park_id.in_(list(park_ids))))
+    return upsert(session, ParkIndustry, rows, ["park_id", "industry_code"])

@@ -1,0 +1,43 @@
+"""SQL for ``space_units``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, text
+from sqlalchemy.orm import Session
+
+from spacemap.models import SpaceUnit
+from spacemap.store.common import id_map, upsert
+
+
+def upsert_units(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    upsert(session, SpaceUnit, rows, ["code"])
+    return id_map(session, SpaceUnit, "code")
+
+
+def unit_codes(session: Session) -> set[str]:
+    return set(id_map(session, SpaceUnit, "code"))
+
+
+def delete_synthetic_except(session: Session, keep_codes: set[str]) -> int:
+    """Drop generated units a newer dataset no longer has; imported real units are kept."""
+    stale = [c for c in unit_codes_synthetic(session) if c not in keep_codes]
+    if stale:
+        session.execute(delete(SpaceUnit).where(SpaceUnit.code.in_(stale)))
+    return len(stale)
+
+
+def unit_codes_synthetic(session: Session) -> list[str]:
+    return list(session.scalars(text("SELECT code FROM space_units WHERE is_synthetic")))
+
+
+def capacity_by_park(session: Session) -> dict[str, float]:
+    rows = session.execute(
+        text(
+            "SELECT p.code, COALESCE(SUM(u.capacity_m2), 0) FROM parks p "
+            "LEFT JOIN space_units u ON u.park_id = p.id GROUP BY p.code"
+        )
+    )
+    return {code: float(total) for code, total in rows}

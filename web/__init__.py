@@ -1,0 +1,1 @@
+"""Folium maps and pages (see issue: web)."""
