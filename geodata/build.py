@@ -65,7 +65,7 @@ def _as_multi(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(polys)
 
 
-def _write_geojson(name: str, rows: list[dict], geoms: list[shapely.Geometry]) -> None:
+def _write_geojson(out: Path, name: str, rows: list[dict], geoms: list[shapely.Geometry]) -> None:
     features = []
     for props, geom in zip(rows, geoms, strict=True):
         geom = shapely.set_precision(geom, PRECISION_DEG)
@@ -78,11 +78,11 @@ def _write_geojson(name: str, rows: list[dict], geoms: list[shapely.Geometry]) -
         )
     doc = {"type": "FeatureCollection", "features": features}
     text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False)
-    built_path(name).write_text(text + "\n", encoding="utf-8")
+    (out / name).write_text(text + "\n", encoding="utf-8")
 
 
-def _write_csv(name: str, frame: pd.DataFrame) -> None:
-    frame.to_csv(built_path(name), index=False, encoding="utf-8", lineterminator="\n")
+def _write_csv(out: Path, name: str, frame: pd.DataFrame) -> None:
+    frame.to_csv(out / name, index=False, encoding="utf-8", lineterminator="\n")
 
 
 def build_districts(reference: Path) -> gpd.GeoDataFrame:
@@ -206,6 +206,7 @@ def build_zones(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def build_taxonomy() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     industries = _read_csv("industries.csv")
+    industries["is_group"] = industries["is_group"] == "true"
     industries["source"] = industries["source"].map(cite)
     industries["is_estimate"] = False
     industries["is_synthetic"] = False
@@ -218,6 +219,7 @@ def build_taxonomy() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     relations["is_estimate"] = True
     relations["is_synthetic"] = False
     whitelist = _read_csv("area_whitelist.csv")
+    whitelist["is_lead"] = whitelist["is_lead"] == "true"
     whitelist["source"] = whitelist["source"].map(cite)
     whitelist["is_estimate"] = False
     whitelist["is_synthetic"] = False
@@ -228,8 +230,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(reference: Path = DEFAULT_REFERENCE) -> dict[str, object]:
-    built_path().mkdir(parents=True, exist_ok=True)
+def build(reference: Path = DEFAULT_REFERENCE, out: Path | None = None) -> dict[str, object]:
+    """Write every built file into ``out`` (default: the package's ``built/``)."""
+    out = out or built_path()
+    out.mkdir(parents=True, exist_ok=True)
     districts = build_districts(reference)
     futian = districts[districts.is_futian].geometry.iloc[0]
     stations = build_stations(reference, futian)
@@ -263,7 +267,7 @@ def build(reference: Path = DEFAULT_REFERENCE) -> dict[str, object]:
         ("parks.geojson", parks),
         ("stations.geojson", stations),
     ]:
-        _write_geojson(name, props(frame), list(frame.geometry))
+        _write_geojson(out, name, props(frame), list(frame.geometry))
     for name, frame in [
         ("industries.csv", industries),
         ("industry_relations.csv", relations),
@@ -271,9 +275,9 @@ def build(reference: Path = DEFAULT_REFERENCE) -> dict[str, object]:
         ("space_units.csv", units),
         ("tenants.csv", tenants),
     ]:
-        _write_csv(name, frame)
+        _write_csv(out, name, frame)
 
-    files = sorted(p.name for p in built_path().iterdir() if p.name != "manifest.json")
+    files = sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
     manifest = {
         "generator": GENERATOR,
         "assumptions": assumptions_dict(),
@@ -299,9 +303,9 @@ def build(reference: Path = DEFAULT_REFERENCE) -> dict[str, object]:
             ),
             **{f"sources/{p.name}": _sha256(p) for p in sorted(sources_path().glob("*.csv"))},
         },
-        "outputs_sha256": {name: _sha256(built_path(name)) for name in files},
+        "outputs_sha256": {name: _sha256(out / name) for name in files},
     }
-    built_path("manifest.json").write_text(
+    (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
     return manifest

@@ -9,6 +9,7 @@ shared server — set ``SPACEMAP_DATABASE_URL`` for that.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -102,10 +103,25 @@ def ensure_packages() -> Path:
     return bindir
 
 
+def _traversable_by_others(path: Path) -> bool:
+    """Can a different user (``postgres``) walk down to ``path``?"""
+    return all(p.stat().st_mode & 0o001 for p in [path, *path.parents] if p.exists())
+
+
+def _state_dir_for(settings: Settings) -> Path:
+    """The configured state dir, unless root's server user could never reach it (e.g. under a
+    private home); then a per-project directory under the system temp dir, which it can."""
+    state = settings.resolved_state_dir()
+    if _is_root() and not _traversable_by_others(state.parent):
+        digest = hashlib.sha1(str(state).encode()).hexdigest()[:10]
+        return Path(tempfile.gettempdir()) / f"spacemap-{digest}"
+    return state
+
+
 class EmbeddedCluster:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.state_dir = settings.resolved_state_dir()
+        self.state_dir = _state_dir_for(settings)
         self.data_dir = self.state_dir / "pgdata"
         self.log_file = self.state_dir / "postgres.log"
         self.port = settings.pg_port

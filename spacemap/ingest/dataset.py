@@ -61,7 +61,10 @@ def _csv(name: str) -> pd.DataFrame:
 
 
 def _flag(value: str) -> bool:
-    return value == "True"
+    """CSV booleans as pandas writes them (True/False) or as people type them (true/false)."""
+    if value.lower() not in ("true", "false"):
+        raise ValueError(f"not a boolean: {value!r}")
+    return value.lower() == "true"
 
 
 def _pick(row: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -113,7 +113,9 @@ def _check_parks(session: Session, rows: list[tuple[int, ParkRecord]]) -> tuple[
     issues = _duplicates([(r, p.name_zh) for r, p in rows], "name_zh")
     issues += _duplicates([(r, _park_code(p)) for r, p in rows], "code")
     issues += _unknown_industries(rows, industries.sector_codes(session))
-    issues += _outside_futian(session, [(r, p.lng, p.lat) for r, p in rows])
+    outside = _outside_futian(session, [(r, p.lng, p.lat) for r, p in rows])
+    issues += outside
+    outside_rows = {i.row for i in outside}
     area_ids = areas.area_ids(session)
     found = areas.areas_containing(session, [p.lng for _, p in rows], [p.lat for _, p in rows])
     resolved: dict[int, str] = {}
@@ -121,7 +123,7 @@ def _check_parks(session: Session, rows: list[tuple[int, ParkRecord]]) -> tuple[
         if rec.area_code is not None and rec.area_code not in area_ids:
             issues.append(Issue(row, "area_code", f"unknown area {rec.area_code!r}; known: "
                                 f"{', '.join(sorted(area_ids))}"))  # fmt: skip
-        elif rec.area_code is None and spatial is None:
+        elif rec.area_code is None and spatial is None and row not in outside_rows:
             message = (
                 "点位不在任何片区内，请填写 area_code / in none of the eight areas; give area_code"
             )

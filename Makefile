@@ -1,0 +1,48 @@
+# spacemap — two commands do everything: `make run` and `make test`.
+# Works as root (the embedded PostgreSQL then runs as the `postgres` user) and as an ordinary user.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install db data run test lint geodata down clean help
+
+help:
+	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
+	@echo "make test   install, start PostGIS, lint, run the test suite"
+	@echo "make down   stop the embedded PostGIS"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(BIN)/spacemap db up
+	$(BIN)/spacemap db migrate
+
+data: db
+	$(BIN)/spacemap load --if-needed
+
+run: data
+	$(BIN)/spacemap serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: db lint
+	$(BIN)/python -m pytest
+
+geodata: install
+	$(BIN)/python -m geodata.build
+
+down:
+	$(BIN)/spacemap db down
+
+clean: down
+	rm -rf $(VENV) .spacemap

@@ -1,0 +1,328 @@
+"""The loaded Futian dataset against what the planning documents (FACTS.md) say."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geodata import built_path
+from spacemap.coords import gcj02_to_wgs84
+from tests.conftest import REFERENCE
+
+
+def _facts_park_rows() -> list[list[str]]:
+    facts = (REFERENCE / "FACTS.md").read_text(encoding="utf-8")
+    section = facts.split("## Parks and carriers")[1].split("\n## ")[0]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| name")]
+    return [[c.strip() for c in r.strip("|").split("|")] for r in rows if "---" not in r]
+
+
+def scalar(session: Session, sql: str, **params: object):
+    return session.execute(text(sql), params).scalar_one()
+
+
+def test_three_zones_make_one_axis_two_wings(session: Session) -> None:
+    rows = session.execute(text("SELECT code, name_zh FROM zones ORDER BY code")).all()
+    assert rows == [("central_axis", "中轴"), ("east_wing", "东翼"), ("west_wing", "西翼")]
+
+
+def test_eight_areas_each_with_whitelist_and_citation(session: Session) -> None:
+    rows = session.execute(
+        text(
+            "SELECT a.code, a.source, count(w.industry_code) FROM areas a "
+            "LEFT JOIN area_whitelist w ON w.area_id = a.id GROUP BY a.code, a.source"
+        )
+    ).all()
+    assert len(rows) == 8
+    for code, source, whitelist_size in rows:
+        assert whitelist_size > 0, code
+        assert "《" in source and "seeds/" in source, code
+    uncited = scalar(
+        session, "SELECT count(*) FROM area_whitelist WHERE source NOT LIKE '%seeds/%'"
+    )
+    assert uncited == 0
+
+
+def test_areas_lie_in_their_zone_and_do_not_overlap(session: Session) -> None:
+    outside = scalar(
+        session,
+        "SELECT count(*) FROM areas a JOIN zones z ON z.id = a.zone_id "
+        "WHERE NOT ST_Covers(ST_Buffer(z.geom::geography, 1)::geometry, a.geom)",
+    )
+    overlap_m2 = scalar(
+        session,
+        "SELECT COALESCE(sum(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) "
+        "FROM areas a JOIN areas b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)",
+    )
+    total_m2 = scalar(session, "SELECT sum(ST_Area(geom::geography)) FROM areas")
+    assert outside == 0
+    assert overlap_m2 / total_m2 < 1e-6  # only centimetre slivers from coordinate rounding
+
+
+def test_futian_area_matches_the_official_figure(session: Session) -> None:
+    km2 = scalar(session, "SELECT ST_Area(geom::geography) / 1e6 FROM districts WHERE is_futian")
+    assert km2 == pytest.approx(78.66, rel=0.03)
+
+
+def test_every_facts_park_is_present_where_facts_places_it(session: Session) -> None:
+    facts = _facts_park_rows()
+    assert len(facts) == 29
+    parks = session.execute(
+        text("SELECT name_zh, ST_X(geom), ST_Y(geom), location_error_m, is_estimate FROM parks")
+    ).all()
+    for row in facts:
+        lat, lng = (float(v) for v in row[5].split(","))
+        wlng, wlat = gcj02_to_wgs84([lng], [lat])
+        error = float(row[6].replace("m", ""))
+        match = [p for p in parks if abs(p[1] - wlng[0]) < 1e-6 and abs(p[2] - wlat[0]) < 1e-6]
+        assert len(match) == 1, f"FACTS park {row[0]!r} not found at its estimated location"
+        assert match[0][3] == error, row[0]
+        assert match[0][4] is True, f"{row[0]}: an estimated location must be flagged"
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "value"),
+    [
+        ("深圳新一代产业园", "land_area_m2", 32800),
+        ("深圳新一代产业园", "floor_area_m2", 400000),
+        ("国际金融科技城", "low_cost_area_m2", 30000),
+        ("国际金融科技城", "documented_firms", 64),
+        ("深港国际科技园（广田国际）", "floor_area_m2", 230000),
+        ("国际生物医药产业园", "floor_area_m2", 31086.6),
+        ("深圳国际量子研究院（国际量子研究中心）", "floor_area_m2", 33000),
+        ("中电智谷国际智能硬件创新中心", "low_cost_area_m2", 13000),
+        ("中电智谷国际智能硬件创新中心", "documented_firms", 38),
+        ("BLACKARK 智方舟国际智能硬件创新中心", "low_cost_area_m2", 15000),
+        ("深圳国际创新中心", "documented_firms", 54),
+        ("益田创新科技园", "documented_firms", 65),
+        ("福田华强云产业园", "documented_firms", 22),
+    ],
+)
+def test_documented_park_figures(session: Session, name: str, column: str, value: float) -> None:
+    assert scalar(session, f"SELECT {column} FROM parks WHERE name_zh = :n", n=name) == value
+
+
+def test_inferred_space_is_flagged_as_estimate(session: Session) -> None:
+    rows = session.execute(
+        text("SELECT code, space_is_estimate FROM parks WHERE low_cost_area_m2 = 6000")
+    ).all()
+    assert sorted(rows) == [("ai_city_centre", True), ("iot_ai_centre", True)]
+
+
+def test_every_park_lies_inside_futian(session: Session) -> None:
+    outside = scalar(
+        session,
+        "SELECT count(*) FROM parks p, districts d "
+        "WHERE d.is_futian AND NOT ST_Within(p.geom, d.geom)",
+    )
+    assert outside == 0
+
+
+def test_units_never_exceed_a_parks_stated_space(session: Session) -> None:
+    manifest = json.loads(built_path("manifest.json").read_text(encoding="utf-8"))
+    rows = session.execute(
+        text(
+            "SELECT p.code, p.low_cost_area_m2, p.floor_area_m2, sum(u.capacity_m2) "
+            "FROM parks p JOIN space_units u ON u.park_id = p.id GROUP BY p.id"
+        )
+    ).all()
+    assert len(rows) == 29
+    for code, low_cost, floor, total in rows:
+        documented = low_cost or floor
+        if documented is not None:
+            assert total <= documented, code
+        assert total <= manifest["listed_space_by_park"][code]["listed_m2"] + 0.5, code
+
+
+def test_low_cost_operators_fill_their_documented_space(session: Session) -> None:
+    for code, documented in [
+        ("cec_smart_valley", 13000),
+        ("blackark", 15000),
+        ("fintech_city", 30000),
+    ]:
+        total = scalar(
+            session,
+            "SELECT sum(capacity_m2) FROM space_units u JOIN parks p ON p.id = u.park_id "
+            "WHERE p.code = :c AND u.is_low_cost",
+            c=code,
+        )
+        assert 0.85 * documented <= total <= documented, code
+
+
+def test_low_cost_rent_is_below_market_in_every_area(session: Session) -> None:
+    rows = session.execute(
+        text(
+            "SELECT p.area_id, avg(rent_cny_m2_month) FILTER (WHERE is_low_cost), "
+            "avg(rent_cny_m2_month) FILTER (WHERE NOT is_low_cost) "
+            "FROM space_units u JOIN parks p ON p.id = u.park_id GROUP BY p.area_id"
+        )
+    ).all()
+    for _area, low, market in rows:
+        if low is not None and market is not None:
+            assert low < 0.75 * market
+
+
+def test_tenant_counts_follow_the_documents(session: Session) -> None:
+    def count(park: str, extra: str = "") -> int:
+        return scalar(
+            session,
+            "SELECT count(*) FROM tenants t JOIN parks p ON p.id = t.park_id "
+            f"WHERE p.code = :c {extra}",
+            c=park,
+        )
+
+    assert count("fintech_city") == 64
+    assert count("fintech_city", "AND t.programme LIKE '自有办公%'") == 18
+    assert count("fintech_city", "AND t.programme LIKE '平安科技%'") == 17
+    assert count("fintech_city", "AND t.programme LIKE '中信网安%'") == 10
+    assert count("fintech_city", "AND t.status = 'hosted'") == 19
+    assert count("cec_smart_valley") == 38
+    assert count("blackark") == 11 and count("blackark", "AND t.status = 'in_unit'") == 8
+    assert count("sz_innovation_centre") == 54
+    assert count("yitian_park") == 65
+    assert count("huaqiang_cloud") == 22
+    loop = ["sz_hk_tech_park", "biomed_park", "quantum_academy", "hitech_bonded",
+            "internet_finance_park", "yingdali", "xinmeiya"]  # fmt: skip
+    assert sum(count(c) for c in loop) == 150
+
+
+def test_tenants_fit_their_units(session: Session) -> None:
+    bad = scalar(
+        session,
+        "SELECT count(*) FROM tenants t JOIN space_units u ON u.id = t.unit_id "
+        "WHERE t.park_id <> u.park_id OR u.available_m2 > u.capacity_m2 - t.occupied_m2 + 1e-6",
+    )
+    shared = scalar(
+        session, "SELECT count(*) FROM (SELECT unit_id FROM tenants WHERE unit_id IS NOT NULL "
+        "GROUP BY unit_id HAVING count(*) > 1) s",
+    )  # fmt: skip
+    assert bad == 0 and shared == 0
+
+
+def test_stations_are_in_futian_or_within_a_kilometre(session: Session) -> None:
+    far = scalar(
+        session,
+        "SELECT count(*) FROM stations s, districts d WHERE d.is_futian AND "
+        "NOT ST_DWithin(s.geom::geography, d.geom::geography, 1000.5)",
+    )
+    wrong_flag = scalar(
+        session,
+        "SELECT count(*) FROM stations s, districts d WHERE d.is_futian AND "
+        "s.in_futian <> ST_Within(s.geom, d.geom)",
+    )
+    assert far == 0 and wrong_flag == 0
+
+
+def test_no_station_near_futian_is_missing(session: Session) -> None:
+    import pandas as pd
+
+    raw = pd.read_csv(REFERENCE / "geo" / "shenzhen_metro_stations.csv")
+    lng, lat = gcj02_to_wgs84(raw["lng"].to_numpy(), raw["lat"].to_numpy())
+    near = session.execute(
+        text(
+            "SELECT count(*) FROM unnest(CAST(:x AS float8[]), CAST(:y AS float8[])) p(x, y), "
+            "districts d WHERE d.is_futian AND ST_DWithin("
+            "ST_SetSRID(ST_MakePoint(p.x, p.y), 4326)::geography, d.geom::geography, 999.5)"
+        ),
+        {"x": lng.tolist(), "y": lat.tolist()},
+    ).scalar_one()
+    stored = scalar(session, "SELECT count(*) FROM stations")
+    assert near <= stored <= near + 1  # allow one station sitting on the 1 km line
+
+
+PROVENANCE_TABLES = [
+    "districts", "zones", "areas", "industries", "industry_relations", "area_whitelist", "parks",
+    "park_industries", "stations", "space_units", "tenants",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("table", PROVENANCE_TABLES)
+def test_every_row_says_where_it_came_from(session: Session, table: str) -> None:
+    assert scalar(session, f"SELECT count(*) FROM {table} WHERE coalesce(source, '') = ''") == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "estimate", "synthetic"),
+    [
+        ("districts", False, False), ("stations", False, False), ("industries", False, False),
+        ("zones", True, False), ("areas", True, False), ("parks", True, False),
+        ("space_units", True, True),
+    ],
+)  # fmt: skip
+def test_flags_say_what_is_estimated_or_synthetic(
+    session: Session, table: str, estimate: bool, synthetic: bool
+) -> None:
+    row = session.execute(
+        text(
+            f"SELECT bool_and(is_estimate), bool_or(is_estimate), bool_and(is_synthetic), "
+            f"bool_or(is_synthetic) FROM {table}"
+        )
+    ).one()
+    assert row == (estimate, estimate, synthetic, synthetic)
+
+
+def test_only_named_fashion_headquarters_are_real_tenants(session: Session) -> None:
+    real = session.scalars(
+        text("SELECT name FROM tenants WHERE NOT is_synthetic ORDER BY name")
+    ).all()
+    assert sorted(real) == sorted(
+        ["赢家", "影儿", "歌力思", "汇洁", "杨子", "嘉人", "Fashion Channel"]
+    )
+    labelled = scalar(
+        session, "SELECT count(*) FROM tenants WHERE is_synthetic AND name LIKE '%（合成）'"
+    )
+    assert labelled == scalar(session, "SELECT count(*) FROM tenants WHERE is_synthetic")
+
+
+def test_loading_twice_changes_nothing(session: Session) -> None:
+    from spacemap.ingest.dataset import TABLES, load_dataset
+    from spacemap.store.common import provenance_counts
+
+    before = provenance_counts(session, TABLES)
+    load_dataset(session)
+    load_dataset(session)
+    assert provenance_counts(session, TABLES) == before
+
+
+def test_unchanged_dataset_is_skipped_when_asked(session: Session) -> None:
+    from spacemap.ingest.dataset import load_dataset
+
+    assert load_dataset(session, force=False).skipped is True
+
+
+def test_whitelist_codes_are_sectors_not_groups(session: Session) -> None:
+    groups = scalar(
+        session,
+        "SELECT count(*) FROM area_whitelist w "
+        "JOIN industries i ON i.code = w.industry_code WHERE i.is_group",
+    )
+    n_sectors = scalar(session, "SELECT count(*) FROM industries WHERE NOT is_group")
+    assert groups == 0 and 20 <= n_sectors <= 30
+
+
+def test_rebuilding_the_dataset_is_byte_identical(tmp_path) -> None:
+    from geodata.build import build
+
+    build(REFERENCE, tmp_path)
+    for produced in sorted(tmp_path.iterdir()):
+        committed = built_path(produced.name).read_bytes()
+        assert produced.read_bytes() == committed, (
+            f"{produced.name} differs from the committed copy"
+        )
+
+
+def test_unit_rents_and_sizes_are_plausible(session: Session) -> None:
+    sizes = np.array(session.scalars(text("SELECT capacity_m2 FROM space_units")).all())
+    rents = np.array(session.scalars(text("SELECT rent_cny_m2_month FROM space_units")).all())
+    assert sizes.min() >= 10 and np.median(sizes) < 500 and sizes.max() < 10_000
+    assert rents.min() > 20 and rents.max() < 300
+
+
+def test_area_codes_use_only_lowercase(session: Session) -> None:
+    codes = session.scalars(text("SELECT code FROM areas")).all()
+    assert all(re.fullmatch(r"[a-z_]+", c) for c in codes)

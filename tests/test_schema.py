@@ -1,0 +1,66 @@
+"""The database itself refuses bad rows, whoever writes them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, InternalError
+from sqlalchemy.orm import Session
+
+from spacemap.migrate import alembic_config
+
+
+def _first_unit(session: Session) -> int:
+    return session.execute(text("SELECT id FROM space_units ORDER BY id LIMIT 1")).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("available_m2 = capacity_m2 + 1", "available_within_capacity"),
+        ("available_m2 = -1", "available_within_capacity"),
+        ("capacity_m2 = 0, available_m2 = 0", "capacity_positive"),
+        ("features = ARRAY['jacuzzi']::varchar[]", "features"),
+        ("rent_cny_m2_month = -5", "rent_non_negative"),
+    ],
+)
+def test_unit_constraints(session: Session, assignment: str, constraint: str) -> None:
+    with pytest.raises(IntegrityError, match=constraint):
+        session.execute(
+            text(f"UPDATE space_units SET {assignment} WHERE id = :i"), {"i": _first_unit(session)}
+        )
+
+
+def test_invalid_geometry_is_refused(session: Session) -> None:
+    bowtie = "SRID=4326;MULTIPOLYGON(((114 22.5,114.01 22.51,114.01 22.5,114 22.51,114 22.5)))"
+    with pytest.raises((IntegrityError, InternalError), match="geom_valid"):
+        session.execute(
+            text("UPDATE areas SET geom = CAST(:g AS geometry) WHERE code = 'cbd'"), {"g": bowtie}
+        )
+
+
+def test_park_names_are_unique(session: Session) -> None:
+    with pytest.raises(IntegrityError, match="parks_name_zh_key"):
+        session.execute(text("UPDATE parks SET name_zh = '天安数码城' WHERE code = 'tairan'"))
+
+
+def test_unit_must_belong_to_a_park(session: Session) -> None:
+    with pytest.raises(IntegrityError, match="foreign key"):
+        session.execute(
+            text("UPDATE space_units SET park_id = -1 WHERE id = :i"), {"i": _first_unit(session)}
+        )
+
+
+def test_geometries_have_spatial_indexes(session: Session) -> None:
+    indexed = set(
+        session.scalars(
+            text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")
+        )
+    )
+    assert {"districts", "zones", "areas", "parks", "space_units", "stations"} <= indexed
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    from alembic import command
+
+    command.check(alembic_config(database_url))  # raises if a model change lacks a migration
