@@ -199,17 +199,10 @@ def check_invariants(session: Session) -> list[str]:
     area_km2 = districts.futian_area_km2(session)
     if abs(area_km2 - 78.66) / 78.66 > 0.03:
         problems.append(f"Futian area {area_km2:.2f} km² is not within 3% of 78.66 km²")
-    outside = districts.points_in_futian(session, *_park_points(session))
+    outside = districts.points_in_futian(session, *parks.park_points(session))
     if not outside.all():
         problems.append(f"{int((~outside).sum())} parks lie outside Futian")
     return problems
-
-
-def _park_points(session: Session) -> tuple[list[float], list[float]]:
-    from sqlalchemy import func, select
-
-    rows = session.execute(select(func.ST_X(models.Park.geom), func.ST_Y(models.Park.geom))).all()
-    return [r[0] for r in rows], [r[1] for r in rows]
 
 
 def load_dataset(

@@ -17,13 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spacemap.ingest.issues import ImportRejected, Issue
 from spacemap.ingest.readers import read_records
 from spacemap.ingest.records import REQUIRED_COLUMNS, ParkRecord, UnitRecord
-from spacemap.models import Park
 from spacemap.store import areas, districts, industries, parks, units
 from spacemap.store.common import point_ewkt
 
@@ -130,7 +128,7 @@ def _check_parks(session: Session, rows: list[tuple[int, ParkRecord]]) -> tuple[
             issues.append(Issue(row, "area_code", message))
         else:
             resolved[row] = rec.area_code or spatial  # type: ignore[assignment]
-    existing = dict(session.execute(select(Park.code, Park.name_zh)).all())
+    existing = {code: name for name, code in parks.park_codes_by_name(session).items()}
     for row, rec in rows:
         owner = existing.get(_park_code(rec))
         if owner is not None and owner != rec.name_zh:
@@ -184,10 +182,7 @@ def _write_units(
     session: Session, rows: list[tuple[int, UnitRecord]], ctx: dict, source: str
 ) -> tuple[int, int]:
     existing = units.unit_codes(session)
-    park_geom = {
-        pid: (geom, est)
-        for pid, geom, est in session.execute(select(Park.id, Park.geom, Park.is_estimate))
-    }
+    park_geom = parks.park_locations(session)
     unit_rows = []
     for _, rec in rows:
         park_id = ctx["park_keys"][rec.park][0]

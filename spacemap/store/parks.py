@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from spacemap.models import Park, ParkIndustry
@@ -41,3 +41,14 @@ def replace_park_industries(
     """Set the focus sectors of the given parks to exactly ``rows``."""
     session.execute(delete(ParkIndustry).where(ParkIndustry.park_id.in_(list(park_ids))))
     return upsert(session, ParkIndustry, rows, ["park_id", "industry_code"])
+
+
+def park_points(session: Session) -> tuple[list[float], list[float]]:
+    rows = session.execute(select(func.ST_X(Park.geom), func.ST_Y(Park.geom))).all()
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def park_locations(session: Session) -> dict[int, tuple[object, bool]]:
+    """Park id → (geometry, is that location an estimate?), for units placed at their park."""
+    rows = session.execute(select(Park.id, Park.geom, Park.is_estimate))
+    return {pid: (geom, est) for pid, geom, est in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from spacemap.models import SpaceUnit
@@ -23,14 +23,11 @@ def unit_codes(session: Session) -> set[str]:
 
 def delete_synthetic_except(session: Session, keep_codes: set[str]) -> int:
     """Drop generated units a newer dataset no longer has; imported real units are kept."""
-    stale = [c for c in unit_codes_synthetic(session) if c not in keep_codes]
+    synthetic = session.scalars(select(SpaceUnit.code).where(SpaceUnit.is_synthetic.is_(True)))
+    stale = [c for c in synthetic if c not in keep_codes]
     if stale:
         session.execute(delete(SpaceUnit).where(SpaceUnit.code.in_(stale)))
     return len(stale)
-
-
-def unit_codes_synthetic(session: Session) -> list[str]:
-    return list(session.scalars(text("SELECT code FROM space_units WHERE is_synthetic")))
 
 
 def capacity_by_park(session: Session) -> dict[str, float]:
