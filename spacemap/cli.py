@@ -4,6 +4,7 @@ use the same code paths as a person at the terminal."""
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -217,7 +218,14 @@ def serve(
     uvicorn.run("api.app:create_app", factory=True, host=bind_host, port=bind_port)
 
 
-def main() -> None:  # pragma: no cover - console entry for `python -m spacemap.cli`
+def _register_plugins() -> None:
+    """Commands of the packages built on the core (matching, …), declared as entry points."""
+    for entry in entry_points(group="spacemap.commands"):
+        entry.load()(app)
+
+
+def main() -> None:
+    _register_plugins()
     app(sys.argv[1:])
 
 

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     pg_port: int = Field(default=55432, ge=1024, le=65535, description="Embedded cluster port.")
     db_name: str = Field(default="spacemap", pattern=r"^[a-z_][a-z0-9_]*$")
     db_user: str = Field(default="spacemap", pattern=r"^[a-z_][a-z0-9_]*$")
+    model_dir: Path | None = Field(
+        default=None,
+        description="Where `spacemap train` writes the ranker (default state_dir/models).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `spacemap serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `spacemap serve` binds.")
 
@@ -35,6 +39,9 @@ class Settings(BaseSettings):
 
     def resolved_state_dir(self) -> Path:
         return self.state_dir.expanduser().resolve()
+
+    def resolved_model_dir(self) -> Path:
+        return (self.model_dir or self.state_dir / "models").expanduser().resolve()
 
     def url(self, db_name: str | None = None) -> str:
         """The database URL in use: the configured one, or the embedded cluster's."""

@@ -1,0 +1,81 @@
+"""Versioned model artifacts: ``<dir>/ranker.joblib`` plus ``ranker.json`` metadata.
+
+The metadata says what the model is and what it learned from (feature list, training size and
+hash, how many placements were synthetic, metrics, library versions). Loading refuses an artifact
+whose feature list differs from the code's, because its columns would be silently misread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy
+import sklearn
+
+from matching.features import FEATURES
+from matching.models import PlacementRanker
+
+MODEL_FILE = "ranker.joblib"
+META_FILE = "ranker.json"
+
+
+class ArtifactMismatch(RuntimeError):
+    """Trained for other features or libraries; retrain with `spacemap train`."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: PlacementRanker
+    meta: dict[str, Any]
+
+
+def save(model: PlacementRanker, directory: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    directory.mkdir(parents=True, exist_ok=True)
+    model_path = directory / MODEL_FILE
+    joblib.dump(model, model_path)
+    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    full = {
+        "version": f"hgb-{digest[:12]}",
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "features": list(FEATURES),
+        "model_sha256": digest,
+        "libraries": {
+            "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+        },
+        **meta,
+    }
+    (directory / META_FILE).write_text(json.dumps(full, ensure_ascii=False, indent=1), "utf-8")
+    return full
+
+
+def load(directory: Path) -> LoadedModel | None:
+    """The trained ranker, or None when none has been trained (the caller falls back to rules)."""
+    meta_path, model_path = directory / META_FILE, directory / MODEL_FILE
+    if not meta_path.exists() or not model_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text("utf-8"))
+    if meta.get("features") != list(FEATURES):
+        raise ArtifactMismatch(
+            f"{meta_path} was trained on features {meta.get('features')}, the code uses "
+            f"{list(FEATURES)}; run `spacemap train`"
+        )
+    trained_with = meta.get("libraries", {}).get("scikit-learn", "")
+    if trained_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise ArtifactMismatch(
+            f"{meta_path} was trained with scikit-learn {trained_with}, this is "
+            f"{sklearn.__version__}; run `spacemap train`"
+        )
+    if hashlib.sha256(model_path.read_bytes()).hexdigest() != meta.get("model_sha256"):
+        raise ArtifactMismatch(f"{model_path} does not match its metadata; run `spacemap train`")
+    return LoadedModel(joblib.load(model_path), meta)

@@ -1,0 +1,283 @@
+"""profile → feasible set (SQL) → features → score → explain → result. The one matching path.
+
+Deterministic: the same profile and data give the same ranking (ties broken by unit id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from matching import artifact
+from matching.explain import Reason, top_reasons
+from matching.features import build_features
+from matching.models import RuleModel, contributions
+from matching.policy import ASSUMPTION_NOTE, status_bonus
+from matching.profile import CompanyProfile
+from matching.queries import (
+    candidate_params,
+    fetch_candidates,
+    fetch_near_misses,
+    related_industries,
+)
+from spacemap.vocab import UNIT_FEATURES
+
+ModelChoice = Literal["auto", "rule", "ranker"]
+MIN_TRAINING_PLACEMENTS = 100  # below this, a trained ranker is not trusted over the rule score
+
+
+RULE_SCORE = (
+    "人工加权规则分（0–100，非概率）",
+    "hand-weighted rule score, 0–100, not a probability",
+)
+RANKER_SCORE = (
+    "该类企业在十个可比选项中选择此空间的校准概率 ×100",
+    "100 × calibrated probability that a company like this takes this unit among ten comparable "
+    "options",
+)
+
+
+class ModelInfo(BaseModel):
+    name: str
+    zh: str
+    en: str
+    score_zh: str = RULE_SCORE[0]
+    score_en: str = RULE_SCORE[1]
+    trained_on: dict[str, int] | None = None
+    notes: list[str] = []
+
+
+class Location(BaseModel):
+    lng: float
+    lat: float
+    is_estimate: bool
+    error_m: float | None
+
+
+class Site(BaseModel):
+    rank: int
+    score: float  # 0–100
+    unit_code: str
+    park_code: str
+    park_name_zh: str
+    park_name_en: str
+    park_type: str
+    area_code: str
+    zone_code: str
+    available_m2: float
+    capacity_m2: float
+    rent_cny_m2_month: float
+    effective_rent_cny_m2_month: float
+    subsidy_rate: float
+    is_low_cost: bool
+    features: list[str]
+    available_from: dt.date
+    matched_industry: str
+    is_synthetic: bool
+    location: Location
+    reasons: list[Reason]
+
+
+class FailedCheck(BaseModel):
+    check: Literal["whitelist", "area", "features", "rent", "available"]
+    zh: str
+    en: str
+
+
+class NearMiss(BaseModel):
+    unit_code: str
+    park_name_zh: str
+    park_name_en: str
+    area_code: str
+    is_synthetic: bool = True
+    failed: list[FailedCheck]
+    location: Location
+
+
+class MatchResult(BaseModel):
+    company: str
+    model: ModelInfo
+    feasible_count: int
+    sites: list[Site]
+    near_misses: list[NearMiss]
+    notes: list[str]
+
+
+def _choose_model(choice: ModelChoice, model_dir: Path) -> tuple[object, ModelInfo]:
+    rule = RuleModel()
+    rule_info = ModelInfo(name=rule.name, zh=rule.description_zh, en=rule.description_en)
+    if choice == "rule":
+        return rule, rule_info
+    try:
+        loaded = artifact.load(model_dir)
+    except artifact.ArtifactMismatch as exc:
+        if choice == "ranker":
+            raise
+        rule_info.notes.append(
+            f"模型文件不可用，已回退规则评分 / ranker unusable, rule score used: {exc}"
+        )
+        return rule, rule_info
+    if loaded is None or loaded.meta["training"]["placements"] < MIN_TRAINING_PLACEMENTS:
+        if choice == "ranker":
+            raise artifact.ArtifactMismatch(f"no trained ranker with enough data in {model_dir}")
+        rule_info.notes.append(
+            "尚无足够训练数据，使用规则评分 / not enough training data yet: rule score"
+        )
+        return rule, rule_info
+    t = loaded.meta["training"]
+    info = ModelInfo(
+        name=loaded.meta["version"],
+        zh=loaded.model.description_zh,
+        en=loaded.model.description_en,
+        trained_on={
+            k: t[k] for k in ("placements", "synthetic_placements", "real_tenants", "approvals")
+        },
+        score_zh=RANKER_SCORE[0],
+        score_en=RANKER_SCORE[1],
+    )
+    if t["synthetic_placements"] == t["placements"]:
+        info.notes.append(
+            "仅以合成入驻数据训练 / trained on synthetic placements only: rankings are illustrative"
+        )
+    return loaded.model, info
+
+
+def _location(row: pd.Series) -> Location:
+    err = row.get("location_error_m")
+    return Location(
+        lng=float(row["lng"]),
+        lat=float(row["lat"]),
+        is_estimate=bool(row.get("is_estimate", True)),
+        error_m=None if err is None or pd.isna(err) else float(err),
+    )
+
+
+def _failed_checks(row: pd.Series, profile: CompanyProfile) -> list[FailedCheck]:
+    out = []
+    if not row["whitelist_ok"]:
+        out.append(
+            FailedCheck(
+                check="whitelist",
+                zh="行业不在该片区正面清单",
+                en="industry not on this area's whitelist",
+            )
+        )
+    if not row["area_ok"]:
+        a, need = row["available_m2"], profile.min_area_m2
+        out.append(
+            FailedCheck(
+                check="area",
+                zh=f"可用 {a:.0f} m² < 需要 {need:.0f} m²",
+                en=f"available {a:.0f} m² < needed {need:.0f} m²",
+            )
+        )
+    if not row["features_ok"]:
+        missing = sorted(set(profile.required_features) - set(row["features"]))
+        zh = "、".join(UNIT_FEATURES[m][0] for m in missing)
+        en = ", ".join(UNIT_FEATURES[m][1] for m in missing)
+        out.append(FailedCheck(check="features", zh=f"缺少{zh}", en=f"lacks {en}"))
+    if not row["rent_ok"]:
+        r, b = row["effective_rent"], profile.max_rent_cny_m2_month
+        zh = f"补贴后租金 {r:.0f} 元/m²/月 > 预算 {b:.0f}"
+        en = f"rent after subsidy {r:.0f} > budget {b:.0f} CNY/m²/month"
+        out.append(FailedCheck(check="rent", zh=zh, en=en))
+    if not row["available_ok"]:
+        if row["available_m2"] <= 0:
+            out.append(FailedCheck(check="available", zh="已全部出租", en="fully let"))
+        else:
+            d = row["available_from"]
+            out.append(
+                FailedCheck(
+                    check="available",
+                    zh=f"{d} 起可用，晚于入驻日期",
+                    en=f"free from {d}, after your move-in date",
+                )
+            )
+    return out
+
+
+def _site(rank: int, row: pd.Series, score: float, reasons: list[Reason]) -> Site:
+    rent, subsidy = float(row["rent_cny_m2_month"]), float(row["subsidy_rate"])
+    return Site(
+        rank=rank,
+        score=round(score, 1),
+        unit_code=row["unit_code"],
+        park_code=row["park_code"],
+        park_name_zh=row["park_name_zh"],
+        park_name_en=row["park_name_en"],
+        park_type=row["park_type"],
+        area_code=row["area_code"],
+        zone_code=row["zone_code"],
+        available_m2=float(row["available_m2"]),
+        capacity_m2=float(row["capacity_m2"]),
+        rent_cny_m2_month=rent,
+        effective_rent_cny_m2_month=round(rent * (1 - subsidy), 1),
+        subsidy_rate=subsidy,
+        is_low_cost=bool(row["is_low_cost"]),
+        features=list(row["features"]),
+        available_from=row["available_from"],
+        matched_industry=row["matched_industry"],
+        is_synthetic=bool(row["is_synthetic"]),
+        location=_location(row),
+        reasons=reasons,
+    )
+
+
+def match(
+    session: Session,
+    profile: CompanyProfile,
+    model_dir: Path,
+    choice: ModelChoice = "auto",
+    limit: int = 10,
+    near_miss_limit: int = 5,
+) -> MatchResult:
+    model, info = _choose_model(choice, model_dir)
+    related = related_industries(session, profile.industry)
+    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
+    cands = fetch_candidates(session, params)
+    X = build_features(cands, profile)
+    scores = model.score_0_100(X) if len(X) else np.zeros(0)  # type: ignore[attr-defined]
+    order = np.lexsort((cands["unit_id"].to_numpy(), -np.round(scores, 9)))[:limit]
+    top_x = X.iloc[order]
+    reference = getattr(model, "reference_", None)
+    if reference is None:
+        reference = X.median(numeric_only=True)
+    contrib = contributions(model, top_x, reference) if len(top_x) else pd.DataFrame()
+    sites = [
+        _site(
+            rank,
+            cands.iloc[i],
+            float(scores[i]),
+            top_reasons(X.iloc[i], contrib.loc[X.index[i]], cands.iloc[i][["park_type"]], profile),
+        )
+        for rank, i in enumerate(order, 1)
+    ]
+    misses = fetch_near_misses(session, params, near_miss_limit)
+    near = [
+        NearMiss(
+            unit_code=r["unit_code"],
+            park_name_zh=r["park_name_zh"],
+            park_name_en=r["park_name_en"],
+            area_code=r["area_code"],
+            failed=_failed_checks(r, profile),
+            location=_location(r),
+        )
+        for _, r in misses.iterrows()
+    ]
+    notes = [ASSUMPTION_NOTE] if any(s.subsidy_rate > 0 for s in sites) else []
+    if any(s.is_synthetic for s in sites):
+        notes.append("空间单元为合成数据 / the units shown are synthetic (generated) data")
+    return MatchResult(
+        company=profile.name,
+        model=info,
+        feasible_count=len(cands),
+        sites=sites,
+        near_misses=near,
+        notes=notes,
+    )

@@ -1,0 +1,56 @@
+"""Policy parameters matching needs but the documents do not quantify.
+
+002 §八(二) says subsidies are "differentiated coefficients" steering firms into designated areas,
+and 001 describes low-cost space for 华强上步 and 八卦岭, but no rates are published. The numbers
+here are our assumptions, named as such wherever they reach a user.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching.profile import CompanyProfile
+
+ASSUMPTION_NOTE = (
+    "补贴比例为假设值，文件未公布 / subsidy rates are assumptions; the documents publish none"
+)
+
+# Share of the rent on a low-cost unit the district pays for an eligible company.
+SUBSIDY_LEAD_INDUSTRY = 0.20  # the company's sector is a lead industry of the unit's area
+SUBSIDY_STATUS_BONUS = 0.10  # national high-tech, 竹海 high-growth or 聚龙 leading firm
+SUBSIDY_CAP = 0.30
+
+# How well a park type suits a company stage (0–1); incubators for the young, parks for the grown.
+STAGE_TYPE_FIT: dict[str, dict[str, float]] = {
+    "seed": {"maker_space": 1.0, "incubator": 1.0, "accelerator": 0.6, "tech_building": 0.3,
+             "industrial_park": 0.2, "pilot_plant": 0.2},
+    "startup": {"maker_space": 0.6, "incubator": 1.0, "accelerator": 1.0, "tech_building": 0.5,
+                "industrial_park": 0.4, "pilot_plant": 0.5},
+    "growth": {"maker_space": 0.1, "incubator": 0.5, "accelerator": 0.9, "tech_building": 0.9,
+               "industrial_park": 1.0, "pilot_plant": 0.8},
+    "mature": {"maker_space": 0.0, "incubator": 0.1, "accelerator": 0.3, "tech_building": 1.0,
+               "industrial_park": 1.0, "pilot_plant": 0.8},
+}  # fmt: skip
+
+PROGRAMME_TYPES = ("incubator", "accelerator", "maker_space")
+
+BORDER_CROSSINGS = ("皇岗口岸", "福田口岸")  # located at the metro stations of the same name
+
+
+def status_bonus(profile: CompanyProfile) -> float:
+    """The extra subsidy share a company's policy status earns on low-cost units."""
+    f = profile.flags
+    return (
+        SUBSIDY_STATUS_BONUS if (f.national_high_tech or f.high_growth or f.leading_firm) else 0.0
+    )
+
+
+def subsidy_rate(
+    is_low_cost: np.ndarray, is_lead: np.ndarray, profile: CompanyProfile
+) -> np.ndarray:
+    """rate = min(cap, 0.20 · lead-industry + status bonus) on low-cost units, 0 elsewhere.
+
+    ``queries.SUBSIDY_SQL`` is the same formula in SQL; a test keeps the two in step.
+    """
+    rate = np.minimum(SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY * is_lead + status_bonus(profile))
+    return np.where(is_low_cost, rate, 0.0)

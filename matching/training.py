@@ -1,0 +1,123 @@
+"""Training data: the placements we have, turned into (company, unit) pairs.
+
+A placement is a company in a unit: today the dataset's tenants (synthetic, and labelled so in
+every report), later also every allocation the bureau approves. For each placement we describe the
+company the way a searching company would (sector, stage, size need around the space it took, a
+budget above the rent it pays, some of the unit's features as requirements, preferences its choice
+reveals), collect the units that would have been feasible for it at the time, and label the one
+it took. Profiles are drawn with a seed, so the same data gives the same training set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from matching.features import build_features
+from matching.models import NEGATIVES
+from matching.policy import PROGRAMME_TYPES, status_bonus
+from matching.profile import CompanyProfile, Preferences
+from matching.queries import candidate_params, fetch_candidates, related_industries
+
+PLACEMENTS = """
+SELECT t.id AS placement_id, t.name, t.industry_code, t.stage, t.headcount,
+       COALESCE(t.occupied_m2, u.capacity_m2) AS occupied_m2, t.is_synthetic,
+       u.id AS unit_id, u.rent_cny_m2_month, u.features, u.is_low_cost,
+       p.park_type, a.code AS area_code
+FROM tenants t JOIN space_units u ON u.id = t.unit_id JOIN parks p ON p.id = u.park_id
+JOIN areas a ON a.id = p.area_id
+WHERE t.status = 'in_unit'
+ORDER BY t.id
+"""
+
+
+@dataclass
+class TrainingSet:
+    """Every feasible candidate of every placement; ``sampled`` marks the rows models train on
+    (the placed unit and ``NEGATIVES`` others), the full pools are what evaluation ranks."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    groups: np.ndarray
+    sampled: np.ndarray
+    placements: int  # companies with their placed unit among its candidates
+    skipped: int  # placements whose unit the rules would not allow today (e.g. off-whitelist)
+    synthetic: int  # placements by synthetic tenants
+    approvals: int  # placements from allocations the bureau approved
+    sha256: str
+
+
+def load_placements(session: Session) -> pd.DataFrame:
+    result = session.execute(text(PLACEMENTS))
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def profile_for(row: pd.Series, rng: np.random.Generator) -> CompanyProfile:
+    """What this company would have typed into the search form."""
+    occupied = float(row["occupied_m2"])
+    features = list(row["features"])
+    required = [f for f in features if rng.random() < 0.4]
+    in_loop = row["area_code"] == "hetao"
+    prefs = Preferences(
+        near_hk_border=bool(in_loop and rng.random() < 0.6) or bool(rng.random() < 0.05),
+        near_metro=bool(rng.random() < 0.5),
+        areas=[row["area_code"]] if rng.random() < 0.3 else [],
+        wants_programme=bool(row["park_type"] in PROGRAMME_TYPES and rng.random() < 0.7),
+    )
+    return CompanyProfile(
+        name=str(row["name"]),
+        industry=str(row["industry_code"]),
+        stage=str(row["stage"]),
+        headcount=int(row["headcount"])
+        if pd.notna(row["headcount"])
+        else max(1, int(occupied // 8)),
+        min_area_m2=round(occupied * rng.uniform(0.7, 0.95), 1),
+        max_area_m2=round(occupied * rng.uniform(1.05, 1.5), 1),
+        max_rent_cny_m2_month=round(float(row["rent_cny_m2_month"]) * rng.uniform(1.05, 1.6), 1),
+        required_features=required,
+        preferences=prefs,
+    )
+
+
+def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
+    rng = np.random.default_rng(seed)
+    placements = load_placements(session)
+    related_cache: dict[str, list[str]] = {}
+    frames, labels, groups, sampled = [], [], [], []
+    skipped = synthetic = 0
+    for _, row in placements.iterrows():
+        profile = profile_for(row, rng)
+        related = related_cache.setdefault(
+            profile.industry, related_industries(session, profile.industry)
+        )
+        params = candidate_params(profile, status_bonus(profile), related, as_of_placement=True)
+        cands = fetch_candidates(session, params)
+        is_pos = (cands["unit_id"] == row["unit_id"]).to_numpy()
+        if not is_pos.any():
+            skipped += 1
+            continue
+        neg_idx = np.flatnonzero(~is_pos)
+        chosen = rng.choice(neg_idx, size=min(NEGATIVES, len(neg_idx)), replace=False)
+        mask = is_pos.copy()
+        mask[chosen] = True
+        frames.append(build_features(cands, profile))
+        labels.append(is_pos.astype(int))
+        groups.append(np.full(len(cands), int(row["placement_id"])))
+        sampled.append(mask)
+        synthetic += bool(row["is_synthetic"])
+    X = pd.concat(frames, ignore_index=True)
+    y = np.concatenate(labels)
+    g = np.concatenate(groups)
+    m = np.concatenate(sampled)
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes()
+        + y.tobytes()
+        + g.tobytes()
+        + m.tobytes()
+    ).hexdigest()
+    return TrainingSet(X, y, g, m, len(frames), skipped, synthetic, 0, digest)
