@@ -141,9 +141,12 @@ def _choose_model(choice: ModelChoice, model_dir: Path) -> tuple[object, ModelIn
         score_zh=RANKER_SCORE[0],
         score_en=RANKER_SCORE[1],
     )
-    if t["synthetic_placements"] == t["placements"]:
+    if t["approvals"] == 0:
         info.notes.append(
-            "仅以合成入驻数据训练 / trained on synthetic placements only: rankings are illustrative"
+            f"尚无审批数据，模型以在园企业训练（合成 {t['synthetic_placements']}，真实 "
+            f"{t['real_tenants']}）/ no approved allocations yet: trained on tenants "
+            f"({t['synthetic_placements']} synthetic, {t['real_tenants']} real), so rankings are "
+            "illustrative"
         )
     return loaded.model, info
 
