@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table  # near-miss table
+from rich.table import Table
 
 from spacemap.config import get_settings
 
@@ -67,6 +68,8 @@ def _print_match(result) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    register_allocate(app)
+
     @app.command("match")
     def match_cmd(
         profile: Annotated[Path, typer.Option("--profile", help="企业画像 JSON / company profile")],
@@ -128,3 +131,49 @@ def register(app: typer.Typer) -> None:
         if output:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(text, encoding="utf-8")
+
+
+def _print_proposal(p) -> None:
+    console.print(f"{p.applications} 份申请 / applications · top-{p.top_k} · model {p.model}")
+    for note in p.notes:
+        console.print(f"[dim]· {note}[/]")
+    table = Table(title="分配方案对比 / allocation mechanisms")
+    columns = ["mechanism / 机制", "total score / 总分", "placed / 落位"]
+    for col in [*columns, "justified envy / 正当嫉妒", "seconds / 秒"]:
+        table.add_column(col)
+    for m in (p.optimal, p.greedy, p.deferred_acceptance):
+        table.add_row(m.method, f"{m.objective:.1f}", f"{m.placed}/{p.applications}",
+                      str(m.justified_envy), f"{m.seconds:.3f}")  # fmt: skip
+    console.print(table)
+    for m in (p.optimal, p.deferred_acceptance):
+        console.rule(m.method)
+        for pl in m.placements:
+            console.print(f"  {pl.applicant} → {pl.unit_code} {pl.park_name_zh} ({pl.score:.1f})")
+        for un in m.unplaced:
+            console.print(f"  [yellow]{un.applicant}: {un.zh} / {un.en}[/]")
+
+
+def register_allocate(app: typer.Typer) -> None:
+    @app.command("allocate")
+    def allocate_cmd(
+        applications: Annotated[Path, typer.Option(help="申请列表 JSON / applications file")],
+        top_k: Annotated[int, typer.Option(help="每家候选数 / shortlist per applicant")] = 50,
+        seed: Annotated[int, typer.Option(help="抽签种子 / lottery seed")] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+    ) -> None:
+        """分配建议 / Propose who gets which unit: optimal vs greedy vs deferred acceptance."""
+        from matching.allocate import Application, propose
+        from spacemap.database import get_engine, session_scope
+
+        try:
+            raw = json.loads(applications.read_text(encoding="utf-8"))
+            apps = [Application.model_validate(a) for a in raw]
+        except (OSError, ValueError) as exc:
+            err.print(f"[red]申请文件无效 / invalid applications file[/] {applications}: {exc}")
+            raise typer.Exit(2) from exc
+        with session_scope(get_engine()) as session:
+            proposal = propose(session, apps, get_settings().resolved_model_dir(), top_k, seed)
+        if as_json:
+            print(proposal.model_dump_json(indent=1))
+        else:
+            _print_proposal(proposal)

@@ -109,7 +109,7 @@ class MatchResult(BaseModel):
     notes: list[str]
 
 
-def _choose_model(choice: ModelChoice, model_dir: Path) -> tuple[object, ModelInfo]:
+def choose_model(choice: ModelChoice, model_dir: Path) -> tuple[object, ModelInfo]:
     rule = RuleModel()
     rule_info = ModelInfo(name=rule.name, zh=rule.description_zh, en=rule.description_en)
     if choice == "rule":
@@ -232,6 +232,19 @@ def _site(rank: int, row: pd.Series, score: float, reasons: list[Reason]) -> Sit
     )
 
 
+def score_candidates(
+    session: Session, profile: CompanyProfile, model: object
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Feasible units, their features, scores, and the best-first order (ties by unit id)."""
+    related = related_industries(session, profile.industry)
+    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
+    cands = fetch_candidates(session, params)
+    X = build_features(cands, profile)
+    scores = model.score_0_100(X) if len(X) else np.zeros(0)  # type: ignore[attr-defined]
+    order = np.lexsort((cands["unit_id"].to_numpy(), -np.round(scores, 9)))
+    return cands, X, scores, order
+
+
 def match(
     session: Session,
     profile: CompanyProfile,
@@ -240,13 +253,9 @@ def match(
     limit: int = 10,
     near_miss_limit: int = 5,
 ) -> MatchResult:
-    model, info = _choose_model(choice, model_dir)
-    related = related_industries(session, profile.industry)
-    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
-    cands = fetch_candidates(session, params)
-    X = build_features(cands, profile)
-    scores = model.score_0_100(X) if len(X) else np.zeros(0)  # type: ignore[attr-defined]
-    order = np.lexsort((cands["unit_id"].to_numpy(), -np.round(scores, 9)))[:limit]
+    model, info = choose_model(choice, model_dir)
+    cands, X, scores, order = score_candidates(session, profile, model)
+    order = order[:limit]
     top_x = X.iloc[order]
     reference = getattr(model, "reference_", None)
     if reference is None:
@@ -261,6 +270,8 @@ def match(
         )
         for rank, i in enumerate(order, 1)
     ]
+    related = related_industries(session, profile.industry)
+    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
     misses = fetch_near_misses(session, params, near_miss_limit)
     near = [
         NearMiss(
