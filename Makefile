@@ -16,7 +16,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,eval]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +27,7 @@ db: install
 
 data: db
 	$(BIN)/spacemap load --if-needed
+	$(BIN)/spacemap train --if-missing
 
 run: data
 	$(BIN)/spacemap serve

@@ -93,12 +93,26 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     def train_cmd(
         seed: Annotated[int, typer.Option(help="随机种子 / seed")] = 0,
+        if_missing: Annotated[
+            bool,
+            typer.Option("--if-missing", help="已有可用模型则跳过 / skip if a usable model exists"),
+        ] = False,
     ) -> None:
         """训练排序模型 / Train the ranker on the placements in the database and save it."""
+        from matching import artifact
         from matching.train import train
         from spacemap.database import get_engine, session_scope
 
         model_dir = get_settings().resolved_model_dir()
+        if if_missing:
+            try:
+                existing = artifact.load(model_dir)
+            except artifact.ArtifactMismatch as exc:
+                console.print(f"[yellow]retraining:[/] {exc}")
+                existing = None
+            if existing is not None:
+                console.print(f"model {existing.meta['version']} present / 模型已存在")
+                return
         with console.status("training / 训练中…"), session_scope(get_engine()) as session:
             meta = train(session, model_dir, seed)
         t = meta["training"]
