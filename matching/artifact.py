@@ -59,11 +59,25 @@ def save(model: PlacementRanker, directory: Path, meta: dict[str, Any]) -> dict[
     return full
 
 
+_CACHE: dict[tuple[Path, int, int], LoadedModel] = {}
+
+
 def load(directory: Path) -> LoadedModel | None:
-    """The trained ranker, or None when none has been trained (the caller falls back to rules)."""
+    """The trained ranker, or None when none has been trained (the caller falls back to rules).
+
+    Unpickling takes ~100 ms, so a loaded model is kept until its files change on disk.
+    """
     meta_path, model_path = directory / META_FILE, directory / MODEL_FILE
     if not meta_path.exists() or not model_path.exists():
         return None
+    key = (directory.resolve(), meta_path.stat().st_mtime_ns, model_path.stat().st_mtime_ns)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _load_checked(meta_path, model_path)
+    return _CACHE[key]
+
+
+def _load_checked(meta_path: Path, model_path: Path) -> LoadedModel:
     meta = json.loads(meta_path.read_text("utf-8"))
     if meta.get("features") != list(FEATURES):
         raise ArtifactMismatch(

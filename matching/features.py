@@ -52,32 +52,35 @@ def _preferred(frame: pd.DataFrame, profile: CompanyProfile) -> np.ndarray:
     return hit.to_numpy(dtype=float)
 
 
-def rule_components(x: pd.DataFrame) -> pd.DataFrame:
-    """The hand-weighted rule's parts, each in 0..1, from the other features."""
+def rule_components(x: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The hand-weighted rule's parts, each in 0..1, from the other features (plain numpy)."""
+    col = {name: x[name].to_numpy(dtype=float) for name in FEATURES if name in x}
     industry = np.maximum.reduce(
-        [x["industry_exact"], 0.6 * x["industry_related"], 0.4 * x["area_lead"]]
+        [col["industry_exact"], 0.6 * col["industry_related"], 0.4 * col["area_lead"]]
     )
-    area = np.clip(1.0 - np.abs(np.log(np.clip(x["area_ratio"], 1e-6, None))), 0.0, 1.0)
-    rent = np.clip(1.0 - x["rent_ratio"], 0.0, 1.0) * 2.0  # 50 % under budget scores full
-    metro = np.exp(-x["metro_m"] / 800.0)
-    peers = np.minimum(1.0, x["peers_1km"] / 10.0)
+    area = np.clip(1.0 - np.abs(np.log(np.clip(col["area_ratio"], 1e-6, None))), 0.0, 1.0)
+    rent = np.clip(2.0 * (1.0 - col["rent_ratio"]), 0.0, 1.0)  # 50 % under budget scores full
     pref_parts = np.column_stack(
-        [x["preferred_area"].to_numpy(), x["programme_fit"].to_numpy(),
-         np.exp(-x["border_m_hk"].to_numpy() / 3000.0)]
-    )  # fmt: skip
+        [col["preferred_area"], col["programme_fit"], np.exp(-col["border_m_hk"] / 3000.0)]
+    )
     stated = ~np.isnan(pref_parts)
     n_stated = stated.sum(axis=1)
     total = np.where(stated, pref_parts, 0.0).sum(axis=1)
     preference = np.where(n_stated > 0, total / np.maximum(n_stated, 1), 0.5)  # 0.5: no preference
-    return pd.DataFrame({
-        "industry": industry, "area": area, "rent": np.minimum(rent, 1.0), "metro": metro,
-        "stage": x["stage_type_fit"], "peers": peers, "preference": preference,
-    })  # fmt: skip
+    return {
+        "industry": industry,
+        "area": area,
+        "rent": rent,
+        "metro": np.exp(-col["metro_m"] / 800.0),
+        "stage": col["stage_type_fit"],
+        "peers": np.minimum(1.0, col["peers_1km"] / 10.0),
+        "preference": preference,
+    }
 
 
 def rule_score(x: pd.DataFrame) -> np.ndarray:
     parts = rule_components(x)
-    return sum(RULE_WEIGHTS[k] * parts[k].to_numpy() for k in RULE_WEIGHTS)
+    return sum(RULE_WEIGHTS[k] * parts[k] for k in RULE_WEIGHTS)
 
 
 def build_features(candidates: pd.DataFrame, profile: CompanyProfile) -> pd.DataFrame:

@@ -270,20 +270,7 @@ def match(
         )
         for rank, i in enumerate(order, 1)
     ]
-    related = related_industries(session, profile.industry)
-    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
-    misses = fetch_near_misses(session, params, near_miss_limit)
-    near = [
-        NearMiss(
-            unit_code=r["unit_code"],
-            park_name_zh=r["park_name_zh"],
-            park_name_en=r["park_name_en"],
-            area_code=r["area_code"],
-            failed=_failed_checks(r, profile),
-            location=_location(r),
-        )
-        for _, r in misses.iterrows()
-    ]
+    near = near_misses(session, profile, near_miss_limit) if near_miss_limit > 0 else []
     notes = [ASSUMPTION_NOTE] if any(s.subsidy_rate > 0 for s in sites) else []
     if any(s.is_synthetic for s in sites):
         notes.append("空间单元为合成数据 / the units shown are synthetic (generated) data")
@@ -295,3 +282,21 @@ def match(
         near_misses=near,
         notes=notes,
     )
+
+
+def near_misses(session: Session, profile: CompanyProfile, limit: int) -> list[NearMiss]:
+    """The infeasible units closest to feasible (fewest failed checks, smallest shortfall)."""
+    related = related_industries(session, profile.industry)
+    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
+    misses = fetch_near_misses(session, params, limit)
+    return [
+        NearMiss(
+            unit_code=r["unit_code"],
+            park_name_zh=r["park_name_zh"],
+            park_name_en=r["park_name_en"],
+            area_code=r["area_code"],
+            failed=_failed_checks(r, profile),
+            location=_location(r),
+        )
+        for _, r in misses.iterrows()
+    ]

@@ -117,17 +117,18 @@ class PairwiseLogistic:
 def contributions(model: object, X: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
     """Per-feature contribution by ablation: score − score with that feature set to ``reference``.
 
-    The rule score is recomputed after each change so features feed it the way they feed the
-    model; the rule score itself is not a reason and is not ablated.
+    All ablations are stacked and scored in one call. The rule score is recomputed after each
+    change, so features feed it the way they feed the model; it is not itself a reason.
     """
+    names = [f for f in FEATURES if f != "rule_score"]
+    columns = list(X.columns)
+    base_values = X.to_numpy(dtype=float)
+    stacked = np.repeat(base_values[None, :, :], len(names), axis=0)
+    for i, name in enumerate(names):
+        stacked[i, :, columns.index(name)] = reference.get(name, np.nan)
+    ablated = pd.DataFrame(stacked.reshape(-1, len(columns)), columns=columns)
+    if "rule_score" in ablated:
+        ablated["rule_score"] = rule_score(ablated)
+    scores = model.score_0_100(ablated).reshape(len(names), len(X))  # type: ignore[attr-defined]
     base = model.score_0_100(X)  # type: ignore[attr-defined]
-    out = {}
-    for name in FEATURES:
-        if name == "rule_score":
-            continue
-        ablated = X.copy()
-        ablated[name] = reference.get(name, np.nan)
-        if "rule_score" in ablated:
-            ablated["rule_score"] = rule_score(ablated)
-        out[name] = base - model.score_0_100(ablated)  # type: ignore[attr-defined]
-    return pd.DataFrame(out, index=X.index)
+    return pd.DataFrame((base[None, :] - scores).T, index=X.index, columns=names)

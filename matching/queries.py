@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from matching.policy import BORDER_CROSSINGS, SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY
 
 # Per area: the first of the company's sectors on its whitelist, and whether it is a lead sector.
 _AREA_FIT = """
-area_fit AS (
+area_fit AS MATERIALIZED (
   SELECT a.id AS area_id, a.code AS area_code, z.code AS zone_code,
          (SELECT w.industry_code FROM area_whitelist w
            WHERE w.area_id = a.id AND w.industry_code = ANY(:industries)
@@ -29,11 +31,18 @@ area_fit AS (
   FROM areas a JOIN zones z ON z.id = a.zone_id
 )"""
 
-# A park with its own whitelist admits only those sectors.
-_PARK_OK = """
-  (NOT EXISTS (SELECT 1 FROM park_industries pi WHERE pi.park_id = p.id AND pi.is_whitelist)
-   OR EXISTS (SELECT 1 FROM park_industries pi WHERE pi.park_id = p.id AND pi.is_whitelist
-                AND pi.industry_code = ANY(:industries)))"""
+# Per park, once (not per unit): its own whitelist (if it has one) and its focus sectors.
+_PARK_FIT = """
+park_fit AS MATERIALIZED (
+  SELECT p.id AS park_id,
+         (NOT bool_or(COALESCE(pi.is_whitelist, false))
+          OR bool_or(pi.is_whitelist AND pi.industry_code = ANY(:industries))) AS park_ok,
+         COALESCE(bool_or(pi.industry_code = :industry), false) AS focus_exact,
+         COALESCE(bool_or(pi.industry_code = ANY(CAST(:related AS varchar[]))), false)
+           AS focus_related
+  FROM parks p LEFT JOIN park_industries pi ON pi.park_id = p.id
+  GROUP BY p.id
+)"""
 
 SUBSIDY_SQL = (
     f"CASE WHEN u.is_low_cost THEN LEAST({SUBSIDY_CAP}, "
@@ -42,7 +51,7 @@ SUBSIDY_SQL = (
 
 # ``:as_of_placement`` evaluates a historical placement: the unit's whole capacity counts as free.
 _CHECKS = f"""
-  (af.matched_industry IS NOT NULL AND {_PARK_OK}) AS whitelist_ok,
+  (af.matched_industry IS NOT NULL AND pf.park_ok) AS whitelist_ok,
   (CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END) >= :min_area AS area_ok,
   u.features @> CAST(:required AS varchar[]) AS features_ok,
   u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= :budget AS rent_ok,
@@ -56,18 +65,15 @@ _UNIT_COLUMNS = f"""
   af.is_lead, u.capacity_m2,
   CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END AS available_m2,
   u.rent_cny_m2_month, u.is_low_cost, u.features, u.available_from, {SUBSIDY_SQL} AS subsidy_rate,
-  u.is_estimate, u.is_synthetic, p.location_error_m, u.geom,
-  EXISTS (SELECT 1 FROM park_industries pi WHERE pi.park_id = p.id
-            AND pi.industry_code = :industry) AS focus_exact,
-  EXISTS (SELECT 1 FROM park_industries pi WHERE pi.park_id = p.id
-            AND pi.industry_code = ANY(CAST(:related AS varchar[]))) AS focus_related"""
+  u.is_estimate, u.is_synthetic, p.location_error_m, u.geom, pf.focus_exact, pf.focus_related"""
 
 CANDIDATES = f"""
-WITH {_AREA_FIT},
+WITH {_AREA_FIT}, {_PARK_FIT},
 feasible AS (
   SELECT {_UNIT_COLUMNS}
   FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
-  WHERE af.matched_industry IS NOT NULL AND {_PARK_OK}
+  JOIN park_fit pf ON pf.park_id = p.id
+  WHERE af.matched_industry IS NOT NULL AND pf.park_ok
     AND (CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END) >= :min_area
     AND u.features @> CAST(:required AS varchar[])
     AND u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= :budget
@@ -75,39 +81,34 @@ feasible AS (
          OR u.available_from <= CAST(:move_in_by AS date))))
 ),
 locations AS (SELECT DISTINCT geom FROM feasible),
-peers AS (  -- where firms of the company's sector already are
-  SELECT COALESCE(tu.geom, tp.geom)::geography AS g
-  FROM tenants t JOIN parks tp ON tp.id = t.park_id LEFT JOIN space_units tu ON tu.id = t.unit_id
-  WHERE t.industry_code = :industry
-),
-crossings AS (SELECT geom FROM stations WHERE name_zh = ANY(CAST(:crossings AS varchar[]))),
+crossings AS MATERIALIZED (SELECT geom FROM stations WHERE name_zh = ANY(CAST(:crossings AS varchar[]))),
 context AS (
   SELECT l.geom,
+    ST_X(ST_Transform(l.geom, 4547)) AS x_m, ST_Y(ST_Transform(l.geom, 4547)) AS y_m,
     (SELECT ST_Distance(s.geom::geography, l.geom::geography) FROM stations s
       ORDER BY s.geom <-> l.geom LIMIT 1) AS metro_m,
-    (SELECT min(ST_Distance(c.geom::geography, l.geom::geography)) FROM crossings c) AS border_m,
-    (SELECT count(*) FROM peers WHERE ST_DWithin(peers.g, l.geom::geography, 500)) AS peers_500m,
-    (SELECT count(*) FROM peers WHERE ST_DWithin(peers.g, l.geom::geography, 1000)) AS peers_1km
+    (SELECT min(ST_Distance(c.geom::geography, l.geom::geography)) FROM crossings c) AS border_m
   FROM locations l
 ),
 occupancy AS (
   SELECT park_id, 1 - sum(available_m2) / sum(capacity_m2) AS park_occupancy
   FROM space_units WHERE park_id IN (SELECT DISTINCT park_id FROM feasible) GROUP BY park_id
 )
-SELECT f.*, ST_X(f.geom) AS lng, ST_Y(f.geom) AS lat, c.metro_m, c.border_m, c.peers_500m,
-       c.peers_1km, o.park_occupancy
+SELECT f.*, ST_X(f.geom) AS lng, ST_Y(f.geom) AS lat, c.x_m, c.y_m, c.metro_m, c.border_m,
+       o.park_occupancy
 FROM feasible f JOIN context c ON c.geom = f.geom JOIN occupancy o ON o.park_id = f.park_id
 ORDER BY f.unit_id
 """
 
 NEAR_MISSES = f"""
-WITH {_AREA_FIT},
+WITH {_AREA_FIT}, {_PARK_FIT},
 checked AS (
   SELECT u.id AS unit_id, u.code AS unit_code, p.code AS park_code, p.name_zh AS park_name_zh,
          p.name_en AS park_name_en, af.area_code, u.available_m2, u.rent_cny_m2_month,
          u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, u.features,
          u.available_from, ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, {_CHECKS}
   FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
+  JOIN park_fit pf ON pf.park_id = p.id
 )
 SELECT *, (NOT whitelist_ok)::int + (NOT area_ok)::int + (NOT features_ok)::int
           + (NOT rent_ok)::int + (NOT available_ok)::int AS failed
@@ -118,6 +119,14 @@ ORDER BY failed,
            + GREATEST(0, effective_rent - :budget) / :budget,
          unit_id
 LIMIT :limit
+"""
+
+# Where firms of a sector already are, in metres (EPSG:4547), for the agglomeration counts.
+PEERS = """
+SELECT ST_X(ST_Transform(COALESCE(tu.geom, tp.geom), 4547)) AS x_m,
+       ST_Y(ST_Transform(COALESCE(tu.geom, tp.geom), 4547)) AS y_m
+FROM tenants t JOIN parks tp ON tp.id = t.park_id LEFT JOIN space_units tu ON tu.id = t.unit_id
+WHERE t.industry_code = :industry
 """
 
 RELATED = """
@@ -148,9 +157,24 @@ def related_industries(session: Session, industry: str) -> list[str]:
 
 
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
+    """Feasible units with their columns, distances and same-sector peer counts."""
     result = session.execute(text(CANDIDATES), params)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    return frame.drop(columns=["geom"])
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys())).drop(columns=["geom"])
+    peers = np.array(session.execute(text(PEERS), params).fetchall(), dtype=float).reshape(-1, 2)
+    here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
+    frame["peers_500m"], frame["peers_1km"] = count_within(here, peers, (500.0, 1000.0))
+    return frame
+
+
+def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...]) -> list:
+    """For each point, how many ``others`` lie within each radius (metres, planar EPSG:4547).
+
+    A KD-tree radius query: O((n + m) log m), where a per-location SQL subquery was O(n × m).
+    """
+    if len(points) == 0 or len(others) == 0:
+        return [np.zeros(len(points), dtype=int) for _ in radii]
+    tree = cKDTree(others)
+    return [tree.query_ball_point(points, r, return_length=True) for r in radii]
 
 
 def fetch_near_misses(session: Session, params: dict, limit: int) -> pd.DataFrame:

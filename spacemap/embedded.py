@@ -199,7 +199,7 @@ class EmbeddedCluster:
         if not self.is_running():
             options = (
                 f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c max_connections=200"
+                "-c fsync=off -c max_connections=200 -c jit=off"
             )
             self._run(
                 [
