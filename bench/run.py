@@ -9,6 +9,7 @@ import os
 import platform
 import statistics
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,8 @@ def bench_match(engine, model_dir: Path, repeats: int) -> dict[str, float]:
             t = time.perf_counter()
             result = match(session, PROFILE, model_dir, near_miss_limit=0)
             core.append(time.perf_counter() - t)
+            if core[-1] > 5.0:  # report stalls instead of hiding them in the percentiles
+                print(f"    slow iteration: {core[-1]:.1f} s", flush=True)
             t = time.perf_counter()
             session.execute(text(feasible_only), params).scalar_one()
             floor.append(time.perf_counter() - t)
@@ -163,8 +166,45 @@ def render(rows, alloc) -> str:
         "Scores on the allocation edges are random (the solve time does not depend on where they "
         "come from); scoring the applications themselves costs one match each (table above).",
         "",
+        *targets(rows, alloc),
     ]
     return "\n".join(lines)
+
+
+def targets(rows, alloc) -> list[str]:
+    """The matching issue's targets, judged from the figures above."""
+    ranker = {n: r for n, label, r, _ in rows if label == "ranker"}
+    out = ["## Targets / 目标", ""]
+    if 100_000 in ranker:
+        p50 = ranker[100_000]["p50"]
+        verdict = "met" if p50 <= 50 else f"**missed** ({p50 / 50:.1f}× over)"
+        out.append(f"- Match p50 ≤ 50 ms at 100k units: {p50:.0f} ms — {verdict}.")
+    scales = sorted(ranker)
+    if len(scales) >= 2:
+        growth = [(ranker[b]["p50"] / ranker[a]["p50"]) / (b / a) for a, b in pairwise(scales)]
+        worst = max(growth)
+        verdict = "met" if worst <= 1.1 else "**missed**"
+        out.append(
+            f"- Cost grows no worse than linearly: time ratio ÷ size ratio per step at most "
+            f"{worst:.2f} — {verdict}."
+        )
+    big = alloc.get((10000, 100000), {}).get("optimal (LAPJVsp)")
+    if big:
+        verdict = "met" if big[0] <= 5 else "**missed**"
+        out.append(f"- Allocation 10k × 100k (top-50) ≤ 5 s: {big[0]:.2f} s — {verdict}.")
+    out += [
+        "",
+        "Where a 100k-unit match spends its time (profiled 2026-11-23): the candidate query "
+        "~110 ms in PostgreSQL (the feasible scan itself ~20 ms; nearest-metro KNN per distinct "
+        "location and each candidate park's occupancy aggregate make most of the rest) plus "
+        "~15 ms to ship ~4,400 rows; scoring all feasible units with the ranker ~30 ms; "
+        "features, ablation and response < 25 ms. The way to the 50 ms target is to stop "
+        "recomputing per-location context on every request: keep nearest-metro and border "
+        "distances per unit and occupancy per park in tables maintained on write, and score "
+        "only a pre-filtered shortlist. Not done yet.",
+        "",
+    ]
+    return out
 
 
 if __name__ == "__main__":

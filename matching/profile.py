@@ -77,17 +77,10 @@ class CompanyProfile(BaseModel):
     preferences: Preferences = Field(default_factory=Preferences)
     flags: PolicyFlags = Field(default_factory=PolicyFlags)
 
-    @field_validator("industry")
+    @field_validator("industry", "secondary_industries")
     @classmethod
-    def _known_industry(cls, value: str) -> str:
-        if value not in sectors():
-            raise ValueError(f"unknown industry {value!r}{suggest(value, sectors())}")
-        return value
-
-    @field_validator("secondary_industries")
-    @classmethod
-    def _known_secondary(cls, value: list[str]) -> list[str]:
-        for code in value:
+    def _known_sectors(cls, value: str | list[str]) -> str | list[str]:
+        for code in [value] if isinstance(value, str) else value:
             if code not in sectors():
                 raise ValueError(f"unknown industry {code!r}{suggest(code, sectors())}")
         return value

@@ -80,9 +80,11 @@ feasible AS (
     AND (:as_of_placement OR (u.available_m2 > 0 AND (CAST(:move_in_by AS date) IS NULL
          OR u.available_from <= CAST(:move_in_by AS date))))
 ),
-locations AS (SELECT DISTINCT geom FROM feasible),
-crossings AS MATERIALIZED (SELECT geom FROM stations WHERE name_zh = ANY(CAST(:crossings AS varchar[]))),
-context AS (
+locations AS MATERIALIZED (SELECT DISTINCT geom FROM feasible),
+crossings AS MATERIALIZED (
+  SELECT geom FROM stations WHERE name_zh = ANY(CAST(:crossings AS varchar[]))
+),
+context AS MATERIALIZED (
   SELECT l.geom,
     ST_X(ST_Transform(l.geom, 4547)) AS x_m, ST_Y(ST_Transform(l.geom, 4547)) AS y_m,
     (SELECT ST_Distance(s.geom::geography, l.geom::geography) FROM stations s
@@ -159,7 +161,9 @@ def related_industries(session: Session, industry: str) -> list[str]:
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
     result = session.execute(text(CANDIDATES), params)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys())).drop(columns=["geom"])
+    columns = list(result.keys())
+    frame = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=columns)
+    frame = frame.drop(columns=["geom"])
     peers = np.array(session.execute(text(PEERS), params).fetchall(), dtype=float).reshape(-1, 2)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
     frame["peers_500m"], frame["peers_1km"] = count_within(here, peers, (500.0, 1000.0))

@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -211,6 +212,11 @@ class SpaceUnit(Provenance, Base):
         ),
         CheckConstraint("rent_cny_m2_month >= 0", name="rent_non_negative"),
         CheckConstraint(f"features <@ ARRAY[{sql_in(UNIT_FEATURES)}]::varchar[]", name="features"),
+        Index(
+            "ix_space_units_park_occupancy",
+            "park_id",
+            postgresql_include=["capacity_m2", "available_m2"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ import re
 
 import httpx
 
+from spacemap.migrate import head_revision
 from tests.conftest import run_cli
 
 
@@ -26,7 +27,8 @@ def test_db_url_and_status(cli_env: dict, database_url: str) -> None:
     assert run_cli(cli_env, "db", "url").stdout.strip() == database_url
     status = run_cli(cli_env, "db", "status")
     assert status.returncode == 0, status.stderr
-    assert "PostGIS 3." in status.stdout and "schema revision 0001" in status.stdout
+    assert "PostGIS 3." in status.stdout
+    assert f"schema revision {head_revision()} (code expects {head_revision()})" in status.stdout
 
 
 def test_load_is_idempotent_from_the_command_line(cli_env: dict) -> None:

@@ -8,7 +8,6 @@ in the caller's transaction.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from spacemap.ingest.readers import read_records
 from spacemap.ingest.records import REQUIRED_COLUMNS, ParkRecord, UnitRecord
 from spacemap.store import areas, districts, industries, parks, units
 from spacemap.store.common import point_ewkt
+from spacemap.taxonomy import suggest
 
 Kind = Literal["parks", "units"]
 _FIELD_PREFIX = re.compile(r"^Value error, (\w+(?:/\w+)?): ")
@@ -92,11 +92,8 @@ def _unknown_industries(rows: list[tuple[int, ParkRecord]], known: set[str]) -> 
     for row, rec in rows:
         for code in rec.industries:
             if code not in known:
-                near = difflib.get_close_matches(code, sorted(known), n=1)
-                hint = f"; did you mean {near[0]!r}?" if near else ""
-                issues.append(
-                    Issue(row, "industries", f"未知产业代码 / unknown industry {code!r}{hint}")
-                )
+                message = f"未知产业代码 / unknown industry {code!r}{suggest(code, known)}"
+                issues.append(Issue(row, "industries", message))
     return issues
 
 
@@ -170,8 +167,7 @@ def _check_units(session: Session, rows: list[tuple[int, UnitRecord]]) -> tuple[
     keys = parks.park_keys(session)
     for row, rec in rows:
         if rec.park not in keys:
-            near = difflib.get_close_matches(rec.park, sorted(keys), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
+            hint = suggest(rec.park, keys)
             issues.append(Issue(row, "park", f"未知园区 / unknown park {rec.park!r}{hint}"))
     located = [(r, u.lng, u.lat) for r, u in rows if u.lng is not None and u.lat is not None]
     issues += _outside_futian(session, located)  # type: ignore[arg-type]
