@@ -131,6 +131,18 @@ FROM tenants t JOIN parks tp ON tp.id = t.park_id LEFT JOIN space_units tu ON tu
 WHERE t.industry_code = :industry
 """
 
+# Companies already in units: the training placements (see training.py).
+PLACEMENTS = """
+SELECT t.id AS placement_id, t.name, t.industry_code, t.stage, t.headcount,
+       COALESCE(t.occupied_m2, u.capacity_m2) AS occupied_m2, t.is_synthetic,
+       u.id AS unit_id, u.rent_cny_m2_month, u.features, u.is_low_cost,
+       p.park_type, a.code AS area_code
+FROM tenants t JOIN space_units u ON u.id = t.unit_id JOIN parks p ON p.id = u.park_id
+JOIN areas a ON a.id = p.area_id
+WHERE t.status = 'in_unit'
+ORDER BY t.id
+"""
+
 RELATED = """
 SELECT code_b FROM industry_relations WHERE code_a = :industry
 UNION SELECT code_a FROM industry_relations WHERE code_b = :industry

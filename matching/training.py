@@ -22,18 +22,7 @@ from matching.features import build_features
 from matching.models import NEGATIVES
 from matching.policy import PROGRAMME_TYPES, status_bonus
 from matching.profile import CompanyProfile, Preferences
-from matching.queries import candidate_params, fetch_candidates, related_industries
-
-PLACEMENTS = """
-SELECT t.id AS placement_id, t.name, t.industry_code, t.stage, t.headcount,
-       COALESCE(t.occupied_m2, u.capacity_m2) AS occupied_m2, t.is_synthetic,
-       u.id AS unit_id, u.rent_cny_m2_month, u.features, u.is_low_cost,
-       p.park_type, a.code AS area_code
-FROM tenants t JOIN space_units u ON u.id = t.unit_id JOIN parks p ON p.id = u.park_id
-JOIN areas a ON a.id = p.area_id
-WHERE t.status = 'in_unit'
-ORDER BY t.id
-"""
+from matching.queries import PLACEMENTS, candidate_params, fetch_candidates, related_industries
 
 
 @dataclass
