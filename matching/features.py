@@ -112,4 +112,6 @@ def build_features(candidates: pd.DataFrame, profile: CompanyProfile) -> pd.Data
         if wants_programme else np.full(n, np.nan),
     })  # fmt: skip
     x["rule_score"] = rule_score(x) if n else np.zeros(0)
-    return x[list(FEATURES)]
+    # Aggregates in SQL (sums) are not bit-stable across databases; 9 decimals are far finer than
+    # any feature means, and make training reproducible wherever the same data is loaded.
+    return x[list(FEATURES)].round(9)

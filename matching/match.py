@@ -1,6 +1,7 @@
 """profile → feasible set (SQL) → features → score → explain → result. The one matching path.
 
-Deterministic: the same profile and data give the same ranking (ties broken by unit id).
+Deterministic: the same profile and data give the same ranking (ties broken by unit code, a
+natural key, so the order does not depend on the order rows were loaded in).
 """
 
 from __future__ import annotations
@@ -241,7 +242,7 @@ def score_candidates(
     cands = fetch_candidates(session, params)
     X = build_features(cands, profile)
     scores = model.score_0_100(X) if len(X) else np.zeros(0)  # type: ignore[attr-defined]
-    order = np.lexsort((cands["unit_id"].to_numpy(), -np.round(scores, 9)))
+    order = np.lexsort((cands["unit_code"].to_numpy(), -np.round(scores, 9)))
     return cands, X, scores, order
 
 

@@ -99,7 +99,7 @@ occupancy AS (
 SELECT f.*, ST_X(f.geom) AS lng, ST_Y(f.geom) AS lat, c.x_m, c.y_m, c.metro_m, c.border_m,
        o.park_occupancy
 FROM feasible f JOIN context c ON c.geom = f.geom JOIN occupancy o ON o.park_id = f.park_id
-ORDER BY f.unit_id
+ORDER BY f.unit_code
 """
 
 NEAR_MISSES = f"""
@@ -119,7 +119,7 @@ WHERE NOT (whitelist_ok AND area_ok AND features_ok AND rent_ok AND available_ok
 ORDER BY failed,
          GREATEST(0, :min_area - available_m2) / :min_area
            + GREATEST(0, effective_rent - :budget) / :budget,
-         unit_id
+         unit_code
 LIMIT :limit
 """
 
@@ -140,7 +140,7 @@ SELECT t.id AS placement_id, t.name, t.industry_code, t.stage, t.headcount,
 FROM tenants t JOIN space_units u ON u.id = t.unit_id JOIN parks p ON p.id = u.park_id
 JOIN areas a ON a.id = p.area_id
 WHERE t.status = 'in_unit'
-ORDER BY t.id
+ORDER BY t.name
 """
 
 RELATED = """

@@ -79,7 +79,7 @@ def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
     related_cache: dict[str, list[str]] = {}
     frames, labels, groups, sampled = [], [], [], []
     skipped = synthetic = 0
-    for _, row in placements.iterrows():
+    for position, (_, row) in enumerate(placements.iterrows()):
         profile = profile_for(row, rng)
         related = related_cache.setdefault(
             profile.industry, related_industries(session, profile.industry)
@@ -96,7 +96,9 @@ def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
         mask[chosen] = True
         frames.append(build_features(cands, profile))
         labels.append(is_pos.astype(int))
-        groups.append(np.full(len(cands), int(row["placement_id"])))
+        # The group is the placement's position in name order, not its database id, so splits
+        # (and so the trained model) do not depend on the order rows were loaded in.
+        groups.append(np.full(len(cands), position))
         sampled.append(mask)
         synthetic += bool(row["is_synthetic"])
     X = pd.concat(frames, ignore_index=True)
