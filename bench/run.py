@@ -140,10 +140,15 @@ def render(rows, alloc) -> str:
         "over all nine districts, generated in a separate database `spacemap_bench` by "
         "`bench/shenzhen.py`; company profile `examples/fintech-growth.json`.",
         "",
+        "Figures from one run; on this virtualised machine whole runs differ by up to ~30 % "
+        "(the bare feasibility query at 100k units took 20 ms in one run and 27 ms in the next), "
+        "so compare rows within a run.",
+        "",
         "## Matching latency, one company, in process / 单次匹配延迟",
         "",
-        "Full match = feasible set + features + ranking + explanations + near misses. The "
-        "floor is the bare feasibility query alone.",
+        "Match = feasible set + features + ranking + explanations of the top 10. Near misses "
+        "(the closest infeasible units, a scan of every unit) are timed on their own; the floor "
+        "is the bare feasibility query.",
         "",
         "| units | model | feasible | match p50 ms | match p95 ms | feasibility-only p50 ms |",
         "| ---: | --- | ---: | ---: | ---: | ---: |",
