@@ -1,0 +1,23 @@
+"""The benchmark report judges the targets from its own figures, so the verdicts must be right."""
+
+from __future__ import annotations
+
+from bench.run import targets
+
+
+def rows(p50_by_units: dict[int, float]) -> list:
+    return [(n, "ranker", {"p50": p50}, 0.0) for n, p50 in p50_by_units.items()]
+
+
+def test_a_fast_linear_run_meets_every_target() -> None:
+    text = "\n".join(targets(rows({1_000: 5.0, 100_000: 40.0}), {(10000, 100000): {
+        "optimal (LAPJVsp)": (0.7, 1.0)}}))  # fmt: skip
+    assert "40 ms — met" in text and "at most 0.08 — met" in text and "0.70 s — met" in text
+
+
+def test_misses_are_called_misses() -> None:
+    text = "\n".join(targets(rows({1_000: 10.0, 10_000: 200.0}), {(10000, 100000): {
+        "optimal (LAPJVsp)": (6.0, 1.0)}}))  # fmt: skip
+    assert "at most 2.00 — **missed**" in text and "6.00 s — **missed**" in text
+    too_slow = "\n".join(targets(rows({100_000: 120.0}), {}))
+    assert "120 ms — **missed** (2.4× over)" in too_slow
