@@ -20,7 +20,7 @@ from bench.shenzhen import generate, prepare
 from matching.allocate import Edges, deferred_acceptance, greedy, optimal
 from matching.match import match, near_misses
 from matching.profile import CompanyProfile
-from matching.queries import CANDIDATES, candidate_params, related_industries
+from matching.queries import CANDIDATES, search_params
 from spacemap.config import get_settings
 from spacemap.database import CONNECT_ARGS, session_scope
 
@@ -40,8 +40,7 @@ def bench_match(engine, model_dir: Path, repeats: int) -> dict[str, float]:
     feasibility query (the floor) and the near-miss search (a separate full-table question)."""
     core, floor, near = [], [], []
     with session_scope(engine) as session:
-        related = related_industries(session, PROFILE.industry)
-        params = candidate_params(PROFILE, 0.0, related, as_of_placement=False)
+        params = search_params(session, PROFILE)
         feasible_only = CANDIDATES.split("locations AS")[0].rstrip().rstrip(",")
         feasible_only += "\nSELECT count(*) FROM feasible"
         result = match(session, PROFILE, model_dir, near_miss_limit=0)  # warm caches and model
@@ -55,7 +54,7 @@ def bench_match(engine, model_dir: Path, repeats: int) -> dict[str, float]:
             session.execute(text(feasible_only), params).scalar_one()
             floor.append(time.perf_counter() - t)
             t = time.perf_counter()
-            near_misses(session, PROFILE, 5)
+            near_misses(session, PROFILE, 5, params)
             near.append(time.perf_counter() - t)
     p50, p95 = _pcts(core)
     return {

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from matching.match import choose_model, score_candidates
 from matching.profile import CompanyProfile
+from matching.queries import search_params
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,8 @@ def build_edges(
     units: list[dict] = []
     a_idx, u_idx, scores, leads = [], [], [], []
     for i, app in enumerate(applications):
-        cands, _, s, order = score_candidates(session, app.profile, model)
+        params = search_params(session, app.profile)
+        cands, _, s, order = score_candidates(session, app.profile, model, params)
         for k in order[:top_k]:
             row = cands.iloc[k]
             uid = int(row["unit_id"])

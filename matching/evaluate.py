@@ -8,7 +8,7 @@ held-out companies. Baselines: random order, nearest metro first, the hand-weigh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,6 @@ class Evaluation:
     gain_ci: tuple[float, float]
     n_train: int
     n_test: int
-    notes: list[str] = field(default_factory=list)
 
 
 def split_by_company(groups: np.ndarray, test_share: float = 0.3, seed: int = 0):

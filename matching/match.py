@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,14 +19,9 @@ from matching import artifact
 from matching.explain import Reason, top_reasons
 from matching.features import build_features
 from matching.models import RuleModel, contributions
-from matching.policy import ASSUMPTION_NOTE, status_bonus
+from matching.policy import ASSUMPTION_NOTE
 from matching.profile import CompanyProfile
-from matching.queries import (
-    candidate_params,
-    fetch_candidates,
-    fetch_near_misses,
-    related_industries,
-)
+from matching.queries import fetch_candidates, fetch_near_misses, search_params
 from spacemap.vocab import UNIT_FEATURES
 
 ModelChoice = Literal["auto", "rule", "ranker"]
@@ -234,11 +229,11 @@ def _site(rank: int, row: pd.Series, score: float, reasons: list[Reason]) -> Sit
 
 
 def score_candidates(
-    session: Session, profile: CompanyProfile, model: object
+    session: Session, profile: CompanyProfile, model: object, params: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
-    """Feasible units, their features, scores, and the best-first order (ties by unit id)."""
-    related = related_industries(session, profile.industry)
-    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
+    """Feasible units, their features, scores, and the best-first order (ties by unit code).
+
+    ``params`` is ``queries.search_params(session, profile)``, computed once per request."""
     cands = fetch_candidates(session, params)
     X = build_features(cands, profile)
     scores = model.score_0_100(X) if len(X) else np.zeros(0)  # type: ignore[attr-defined]
@@ -255,7 +250,8 @@ def match(
     near_miss_limit: int = 5,
 ) -> MatchResult:
     model, info = choose_model(choice, model_dir)
-    cands, X, scores, order = score_candidates(session, profile, model)
+    params = search_params(session, profile)
+    cands, X, scores, order = score_candidates(session, profile, model, params)
     order = order[:limit]
     top_x = X.iloc[order]
     reference = getattr(model, "reference_", None)
@@ -271,7 +267,7 @@ def match(
         )
         for rank, i in enumerate(order, 1)
     ]
-    near = near_misses(session, profile, near_miss_limit) if near_miss_limit > 0 else []
+    near = near_misses(session, profile, near_miss_limit, params) if near_miss_limit > 0 else []
     notes = [ASSUMPTION_NOTE] if any(s.subsidy_rate > 0 for s in sites) else []
     if any(s.is_synthetic for s in sites):
         notes.append("空间单元为合成数据 / the units shown are synthetic (generated) data")
@@ -285,10 +281,10 @@ def match(
     )
 
 
-def near_misses(session: Session, profile: CompanyProfile, limit: int) -> list[NearMiss]:
+def near_misses(
+    session: Session, profile: CompanyProfile, limit: int, params: dict[str, Any]
+) -> list[NearMiss]:
     """The infeasible units closest to feasible (fewest failed checks, smallest shortfall)."""
-    related = related_industries(session, profile.industry)
-    params = candidate_params(profile, status_bonus(profile), related, as_of_placement=False)
     misses = fetch_near_misses(session, params, limit)
     return [
         NearMiss(

@@ -16,7 +16,8 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.policy import BORDER_CROSSINGS, SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY
+from matching.policy import BORDER_CROSSINGS, SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
+from matching.profile import CompanyProfile
 
 # Per area: the first of the company's sectors on its whitelist, and whether it is a lead sector.
 _AREA_FIT = """
@@ -149,18 +150,19 @@ UNION SELECT code_a FROM industry_relations WHERE code_b = :industry
 """
 
 
-def candidate_params(
-    profile: Any, status_bonus: float, related: list[str], as_of_placement: bool
-) -> dict:
+def search_params(
+    session: Session, profile: CompanyProfile, as_of_placement: bool = False
+) -> dict[str, Any]:
+    """The bind parameters of CANDIDATES, NEAR_MISSES and PEERS for one profile."""
     return {
         "industries": profile.industries,
         "industry": profile.industry,
-        "related": related,
+        "related": related_industries(session, profile.industry),
         "min_area": float(profile.min_area_m2),
         "required": sorted(profile.required_features),
         "budget": float(profile.max_rent_cny_m2_month),
         "move_in_by": profile.move_in_by,
-        "status_bonus": status_bonus,
+        "status_bonus": status_bonus(profile),
         "as_of_placement": as_of_placement,
         "crossings": list(BORDER_CROSSINGS),
     }

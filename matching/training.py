@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from matching.features import build_features
 from matching.models import NEGATIVES
-from matching.policy import PROGRAMME_TYPES, status_bonus
+from matching.policy import PROGRAMME_TYPES
 from matching.profile import CompanyProfile, Preferences
-from matching.queries import PLACEMENTS, candidate_params, fetch_candidates, related_industries
+from matching.queries import PLACEMENTS, fetch_candidates, search_params
 
 
 @dataclass
@@ -76,16 +76,11 @@ def profile_for(row: pd.Series, rng: np.random.Generator) -> CompanyProfile:
 def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
     rng = np.random.default_rng(seed)
     placements = load_placements(session)
-    related_cache: dict[str, list[str]] = {}
     frames, labels, groups, sampled = [], [], [], []
     skipped = synthetic = 0
     for position, (_, row) in enumerate(placements.iterrows()):
         profile = profile_for(row, rng)
-        related = related_cache.setdefault(
-            profile.industry, related_industries(session, profile.industry)
-        )
-        params = candidate_params(profile, status_bonus(profile), related, as_of_placement=True)
-        cands = fetch_candidates(session, params)
+        cands = fetch_candidates(session, search_params(session, profile, as_of_placement=True))
         is_pos = (cands["unit_id"] == row["unit_id"]).to_numpy()
         if not is_pos.any():
             skipped += 1

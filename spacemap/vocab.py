@@ -40,9 +40,6 @@ TENANT_STATUSES: dict[str, tuple[str, str]] = {
 
 ZONE_CODES = ("central_axis", "west_wing", "east_wing")
 
-# Futian's bounding box in WGS84, generous by ~1 km: a cheap first check on imported points.
-FUTIAN_BBOX = (113.98, 22.49, 114.12, 22.61)
-
 
 def sql_in(values: object) -> str:
     """Render a vocabulary as a SQL literal list for CHECK constraints."""

@@ -130,13 +130,16 @@ def _check_parks(session: Session, rows: list[tuple[int, ParkRecord]]) -> tuple[
         owner = existing.get(_park_code(rec))
         if owner is not None and owner != rec.name_zh:
             issues.append(Issue(row, "code", f"code {_park_code(rec)!r} belongs to park {owner!r}"))
-    return issues, {"area_ids": area_ids, "area_of_row": resolved}
+    return issues, {
+        "area_ids": area_ids,
+        "area_of_row": resolved,
+        "existing_names": set(existing.values()),
+    }
 
 
 def _write_parks(
     session: Session, rows: list[tuple[int, ParkRecord]], ctx: dict, source: str
 ) -> tuple[int, int]:
-    before = parks.park_codes_by_name(session)
     park_rows = []
     for row, rec in rows:
         park_rows.append({
@@ -158,7 +161,7 @@ def _write_parks(
         for _, rec in rows for code in rec.industries
     ]  # fmt: skip
     parks.replace_park_industries(session, [ids[_park_code(r)] for _, r in rows], focus)
-    updated = sum(1 for _, r in rows if r.name_zh in before)
+    updated = sum(1 for _, r in rows if r.name_zh in ctx["existing_names"])
     return len(rows) - updated, updated
 
 

@@ -18,10 +18,6 @@ def upsert_parks(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, 
     return id_map(session, Park, "code")
 
 
-def park_ids_by_code(session: Session) -> dict[str, int]:
-    return id_map(session, Park, "code")
-
-
 def park_keys(session: Session) -> dict[str, tuple[int, str]]:
     """Both a park's code and its Chinese name → (id, code), for resolving references."""
     out: dict[str, tuple[int, str]] = {}
