@@ -157,7 +157,7 @@ def _location(row: pd.Series) -> Location:
     )
 
 
-def _failed_checks(row: pd.Series, profile: CompanyProfile) -> list[FailedCheck]:
+def failed_checks(row: pd.Series, profile: CompanyProfile) -> list[FailedCheck]:
     out = []
     if not row["whitelist_ok"]:
         out.append(
@@ -292,7 +292,7 @@ def near_misses(
             park_name_zh=r["park_name_zh"],
             park_name_en=r["park_name_en"],
             area_code=r["area_code"],
-            failed=_failed_checks(r, profile),
+            failed=failed_checks(r, profile),
             location=_location(r),
         )
         for _, r in misses.iterrows()

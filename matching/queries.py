@@ -103,16 +103,21 @@ FROM feasible f JOIN context c ON c.geom = f.geom JOIN occupancy o ON o.park_id 
 ORDER BY f.unit_code
 """
 
-NEAR_MISSES = f"""
+# Every unit with the outcome of each hard check; NEAR_MISSES and UNIT_CHECKS select from it.
+_CHECKED = f"""
 WITH {_AREA_FIT}, {_PARK_FIT},
 checked AS (
   SELECT u.id AS unit_id, u.code AS unit_code, p.code AS park_code, p.name_zh AS park_name_zh,
          p.name_en AS park_name_en, af.area_code, u.available_m2, u.rent_cny_m2_month,
          u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, u.features,
-         u.available_from, ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, {_CHECKS}
+         u.available_from, ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, u.is_estimate,
+         p.location_error_m, {_CHECKS}
   FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
   JOIN park_fit pf ON pf.park_id = p.id
-)
+  WHERE CAST(:unit_code AS varchar) IS NULL OR u.code = CAST(:unit_code AS varchar)
+)"""
+
+NEAR_MISSES = f"""{_CHECKED}
 SELECT *, (NOT whitelist_ok)::int + (NOT area_ok)::int + (NOT features_ok)::int
           + (NOT rent_ok)::int + (NOT available_ok)::int AS failed
 FROM checked
@@ -122,6 +127,11 @@ ORDER BY failed,
            + GREATEST(0, effective_rent - :budget) / :budget,
          unit_code
 LIMIT :limit
+"""
+
+# One unit's checks, for an application (the unit the company chose, feasible or not).
+UNIT_CHECKS = f"""{_CHECKED}
+SELECT * FROM checked
 """
 
 # Where firms of a sector already are, in metres (EPSG:4547), for the agglomeration counts.
@@ -196,5 +206,11 @@ def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...
 
 
 def fetch_near_misses(session: Session, params: dict, limit: int) -> pd.DataFrame:
-    result = session.execute(text(NEAR_MISSES), {**params, "limit": limit})
+    result = session.execute(text(NEAR_MISSES), {**params, "limit": limit, "unit_code": None})
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def fetch_unit_checks(session: Session, params: dict, unit_code: str) -> pd.Series | None:
+    result = session.execute(text(UNIT_CHECKS), {**params, "unit_code": unit_code})
+    rows = result.fetchall()
+    return pd.Series(rows[0], index=list(result.keys())) if rows else None

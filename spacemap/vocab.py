@@ -44,3 +44,24 @@ ZONE_CODES = ("central_axis", "west_wing", "east_wing")
 def sql_in(values: object) -> str:
     """Render a vocabulary as a SQL literal list for CHECK constraints."""
     return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
+
+
+ROLES: dict[str, tuple[str, str]] = {
+    "company": ("企业", "company"),
+    "reviewer": ("审核员（科技创新局）", "reviewer (science bureau)"),
+    "planner": ("规划人员", "planner"),
+    "admin": ("管理员", "administrator"),
+}
+
+APPLICATION_STATUSES: dict[str, tuple[str, str]] = {
+    "pending": ("待审核", "pending review"),
+    "needs_info": ("待补充材料", "more information requested"),
+    "approved": ("已批准", "approved"),
+    "rejected": ("已驳回", "rejected"),
+    "withdrawn": ("已撤回", "withdrawn"),
+}
+
+# Statuses in which an application still waits for a decision (and counts as a duplicate).
+OPEN_STATUSES = ("pending", "needs_info")
+
+AUDIT_ENTITIES = ("application", "unit", "user", "proposal", "dataset")

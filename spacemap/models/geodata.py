@@ -1,16 +1,9 @@
-"""The relational model of Futian's industrial space.
-
-Every table carries provenance: ``source`` (document and section, or the generator that made the
-row) and the two honesty flags ``is_estimate`` (a guessed value, e.g. a location placed near a metro
-station) and ``is_synthetic`` (a row that does not exist in the world, e.g. a generated unit).
-Constraints live in the database so no writer — loader, importer, API — can break them.
-"""
+"""Futian's industrial space: districts, zones, areas, whitelists, parks, units, tenants."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from geoalchemy2 import Geometry
 from sqlalchemy import (
     ARRAY,
     Boolean,
@@ -27,54 +20,31 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from spacemap.models.base import Base, Provenance, point, polygons, valid
 from spacemap.vocab import PARK_TYPES, STAGES, TENANT_STATUSES, UNIT_FEATURES, ZONE_CODES, sql_in
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Provenance:
-    """Columns every table carries so no row can hide where it came from."""
-
-    source: Mapped[str] = mapped_column(Text, nullable=False)
-    is_estimate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    is_synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-
-def _valid(column: str = "geom") -> CheckConstraint:
-    return CheckConstraint(f"ST_IsValid({column})", name="geom_valid")
-
-
-def _polygons() -> Geometry:
-    return Geometry("MULTIPOLYGON", srid=4326, spatial_index=True)
-
-
-def _point() -> Geometry:
-    return Geometry("POINT", srid=4326, spatial_index=True)
 
 
 class District(Provenance, Base):
     """Shenzhen's districts: Futian is the product's scope, the others are map context."""
 
     __tablename__ = "districts"
-    __table_args__ = (_valid(),)
+    __table_args__ = (valid(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     adcode: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
     name_zh: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     name_en: Mapped[str] = mapped_column(String(64), nullable=False)
     is_futian: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    geom = mapped_column(_polygons(), nullable=False)
+    geom = mapped_column(polygons(), nullable=False)
 
 
 class Zone(Provenance, Base):
     """一轴两翼: the central axis and the two wings, each the union of its areas."""
 
     __tablename__ = "zones"
-    __table_args__ = (_valid(), CheckConstraint(f"code IN ({sql_in(ZONE_CODES)})", name="code"))
+    __table_args__ = (valid(), CheckConstraint(f"code IN ({sql_in(ZONE_CODES)})", name="code"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
@@ -82,7 +52,7 @@ class Zone(Provenance, Base):
     name_en: Mapped[str] = mapped_column(String(64), nullable=False)
     description_zh: Mapped[str] = mapped_column(Text, nullable=False)
     description_en: Mapped[str] = mapped_column(Text, nullable=False)
-    geom = mapped_column(_polygons(), nullable=False)
+    geom = mapped_column(polygons(), nullable=False)
 
     areas: Mapped[list[Area]] = relationship(back_populates="zone")
 
@@ -91,7 +61,7 @@ class Area(Provenance, Base):
     """The eight 片区, each with a positioning and an industry whitelist (正面清单)."""
 
     __tablename__ = "areas"
-    __table_args__ = (_valid(),)
+    __table_args__ = (valid(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
@@ -103,7 +73,7 @@ class Area(Provenance, Base):
     positioning_zh: Mapped[str] = mapped_column(Text, nullable=False)
     positioning_en: Mapped[str] = mapped_column(Text, nullable=False)
     geom_method: Mapped[str] = mapped_column(Text, nullable=False)
-    geom = mapped_column(_polygons(), nullable=False)
+    geom = mapped_column(polygons(), nullable=False)
 
     zone: Mapped[Zone] = relationship(back_populates="areas")
     whitelist: Mapped[list[AreaWhitelist]] = relationship(back_populates="area")
@@ -152,7 +122,7 @@ class Park(Provenance, Base):
 
     __tablename__ = "parks"
     __table_args__ = (
-        _valid(),
+        valid(),
         CheckConstraint(f"park_type IN ({sql_in(PARK_TYPES)})", name="park_type"),
         CheckConstraint("location_error_m IS NULL OR location_error_m > 0", name="error_positive"),
         CheckConstraint(
@@ -182,7 +152,7 @@ class Park(Provenance, Base):
     figures_zh: Mapped[str] = mapped_column(Text, nullable=False, default="")
     figures_en: Mapped[str] = mapped_column(Text, nullable=False, default="")
     location_error_m: Mapped[float | None] = mapped_column(Float)
-    geom = mapped_column(_point(), nullable=False)
+    geom = mapped_column(point(), nullable=False)
 
     area: Mapped[Area] = relationship()
     units: Mapped[list[SpaceUnit]] = relationship(back_populates="park")
@@ -205,7 +175,7 @@ class SpaceUnit(Provenance, Base):
 
     __tablename__ = "space_units"
     __table_args__ = (
-        _valid(),
+        valid(),
         CheckConstraint("capacity_m2 > 0", name="capacity_positive"),
         CheckConstraint(
             "0 <= available_m2 AND available_m2 <= capacity_m2", name="available_within_capacity"
@@ -231,7 +201,7 @@ class SpaceUnit(Provenance, Base):
     is_low_cost: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     features: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False, default=list)
     available_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    geom = mapped_column(_point(), nullable=False)
+    geom = mapped_column(point(), nullable=False)
 
     park: Mapped[Park] = relationship(back_populates="units")
 
@@ -240,14 +210,14 @@ class Station(Provenance, Base):
     """Metro stations in and within 1 km of Futian."""
 
     __tablename__ = "stations"
-    __table_args__ = (_valid(),)
+    __table_args__ = (valid(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     name_en: Mapped[str] = mapped_column(String(96), nullable=False)
     lines: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False)
     in_futian: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    geom = mapped_column(_point(), nullable=False)
+    geom = mapped_column(point(), nullable=False)
 
 
 class Tenant(Provenance, Base):

@@ -1,0 +1,262 @@
+"""Each published collection: its rows, identifier, properties and the filters it accepts.
+
+Declared as data so the OGC routes, the downloads, the OpenAPI document and the tests all read the
+same definition. Properties always include the provenance columns (``source``, ``is_estimate``,
+``is_synthetic``): whoever reads the data sees what is real, what is guessed and what is made up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROVENANCE = (
+    ("source", "t.source"),
+    ("is_estimate", "t.is_estimate"),
+    ("is_synthetic", "t.is_synthetic"),
+)
+
+# Filter name → SQL condition (bind parameter named like the filter) and the value's type.
+# ``industry``: may a company of this sector land here (area whitelist, and the park's own list).
+# ``{park}`` and ``{unit}`` are replaced by each collection's alias for those tables.
+_ADMITS = """EXISTS (SELECT 1 FROM area_whitelist w WHERE w.area_id = {park}.area_id
+  AND w.industry_code = :industry) AND (NOT EXISTS (SELECT 1 FROM park_industries pi
+  WHERE pi.park_id = {park}.id AND pi.is_whitelist) OR EXISTS (SELECT 1 FROM park_industries pi
+  WHERE pi.park_id = {park}.id AND pi.is_whitelist AND pi.industry_code = :industry))"""
+
+
+@dataclass(frozen=True)
+class Filter:
+    sql: str
+    kind: type
+    zh: str
+    en: str
+
+
+FILTERS: dict[str, Filter] = {
+    "industry": Filter(_ADMITS, str, "可准入的产业代码", "sector code that may land here"),
+    "area": Filter("ar.code = :area", str, "片区代码", "area code"),
+    "min_available_m2": Filter(
+        "{unit}.available_m2 >= :min_available_m2", float, "最小可用面积", "minimum available m²"
+    ),
+    "max_rent": Filter(
+        "{unit}.rent_cny_m2_month <= :max_rent", float, "最高租金", "maximum rent, CNY/m²/month"
+    ),
+    "low_cost": Filter("{unit}.is_low_cost = :low_cost", bool, "低成本空间", "low-cost space only"),
+    "park": Filter("{park}.code = :park", str, "园区代码", "park code"),
+    "park_type": Filter("{park}.park_type = :park_type", str, "载体类型", "park type"),
+    "zone": Filter("z.code = :zone", str, "轴翼代码", "zone code"),
+}
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title_zh: str
+    title_en: str
+    description: str
+    from_sql: str  # the main table is aliased ``t``
+    id_sql: str
+    properties: tuple[tuple[str, str], ...]
+    filters: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()  # whose data_versions stamp this collection's content
+    park_alias: str = "p"
+    unit_alias: str = "u"
+
+    @property
+    def title(self) -> str:
+        return f"{self.title_zh} / {self.title_en}"
+
+    @property
+    def table(self) -> str:
+        return self.from_sql.split()[0]
+
+    @property
+    def all_properties(self) -> tuple[tuple[str, str], ...]:
+        return (*self.properties, *PROVENANCE)
+
+
+_AREA_LISTS = """
+  (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM area_whitelist w
+    WHERE w.area_id = t.id)"""
+_AREA_LEADS = """
+  (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM area_whitelist w
+    WHERE w.area_id = t.id AND w.is_lead)"""
+
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c
+    for c in (
+        Collection(
+            id="districts",
+            title_zh="深圳市各区",
+            title_en="Shenzhen districts",
+            description="Boundaries (GCJ-02 source converted to WGS84); Futian is flagged.",
+            from_sql="districts t",
+            id_sql="t.adcode::text",
+            properties=(
+                ("adcode", "t.adcode"),
+                ("name_zh", "t.name_zh"),
+                ("name_en", "t.name_en"),
+                ("is_futian", "t.is_futian"),
+            ),
+            tables=("districts",),
+        ),
+        Collection(
+            id="zones",
+            title_zh="一轴两翼",
+            title_en="One axis, two wings",
+            description="The central axis and the two wings, each the union of its areas.",
+            from_sql="zones t",
+            id_sql="t.code",
+            properties=(
+                ("code", "t.code"),
+                ("name_zh", "t.name_zh"),
+                ("name_en", "t.name_en"),
+                ("description_zh", "t.description_zh"),
+                ("description_en", "t.description_en"),
+                ("area_km2", "round((ST_Area(t.geom::geography) / 1e6)::numeric, 2)"),
+            ),
+            tables=("zones",),
+        ),
+        Collection(
+            id="areas",
+            title_zh="八大片区",
+            title_en="The eight areas",
+            description="Areas with positioning and industry whitelist (产业准入正面清单). "
+            "Boundaries are estimates (see geom_method).",
+            from_sql="areas t JOIN zones z ON z.id = t.zone_id",
+            id_sql="t.code",
+            properties=(
+                ("code", "t.code"),
+                ("zone", "z.code"),
+                ("name_zh", "t.name_zh"),
+                ("name_en", "t.name_en"),
+                ("positioning_zh", "t.positioning_zh"),
+                ("positioning_en", "t.positioning_en"),
+                ("whitelist", _AREA_LISTS),
+                ("lead_industries", _AREA_LEADS),
+                ("geom_method", "t.geom_method"),
+                ("area_km2", "round((ST_Area(t.geom::geography) / 1e6)::numeric, 2)"),
+            ),
+            filters=("industry_area", "zone"),
+            tables=("areas", "zones", "area_whitelist"),
+        ),
+        Collection(
+            id="parks",
+            title_zh="园区与孵化载体",
+            title_en="Parks and incubators",
+            description="Parks, incubators, accelerators and maker spaces with documented "
+            "figures; location_error_m gives the radius of an estimated location.",
+            from_sql="parks t JOIN areas ar ON ar.id = t.area_id JOIN zones z ON z.id = ar.zone_id"
+            " LEFT JOIN LATERAL (SELECT count(*) AS n, sum(capacity_m2) AS cap,"
+            " sum(available_m2) AS avail FROM space_units WHERE park_id = t.id) s ON true",
+            id_sql="t.code",
+            properties=(
+                ("code", "t.code"),
+                ("name_zh", "t.name_zh"),
+                ("name_en", "t.name_en"),
+                ("area", "ar.code"),
+                ("area_is_estimate", "t.area_is_estimate"),
+                ("zone", "z.code"),
+                ("park_type", "t.park_type"),
+                ("operator", "t.operator"),
+                ("address", "t.address"),
+                ("land_area_m2", "t.land_area_m2"),
+                ("floor_area_m2", "t.floor_area_m2"),
+                ("low_cost_area_m2", "t.low_cost_area_m2"),
+                ("space_is_estimate", "t.space_is_estimate"),
+                ("documented_firms", "t.documented_firms"),
+                ("figures_zh", "t.figures_zh"),
+                ("figures_en", "t.figures_en"),
+                ("location_error_m", "t.location_error_m"),
+                (
+                    "industries",
+                    "(SELECT array_agg(pi.industry_code ORDER BY pi.industry_code) "
+                    "FROM park_industries pi WHERE pi.park_id = t.id)",
+                ),
+                ("units", "s.n"),
+                ("capacity_m2", "s.cap"),
+                ("available_m2", "s.avail"),
+            ),
+            filters=("industry", "area", "zone", "park_type"),
+            tables=("parks", "areas", "zones", "park_industries", "space_units", "area_whitelist"),
+            park_alias="t",
+        ),
+        Collection(
+            id="space-units",
+            title_zh="可租空间单元",
+            title_en="Rentable space units",
+            description="Floor space companies apply for. Today every unit is synthetic "
+            "(generated from documented park figures) and flagged is_synthetic.",
+            from_sql="space_units t JOIN parks p ON p.id = t.park_id "
+            "JOIN areas ar ON ar.id = p.area_id JOIN zones z ON z.id = ar.zone_id",
+            id_sql="t.code",
+            properties=(
+                ("code", "t.code"),
+                ("park", "p.code"),
+                ("park_name_zh", "p.name_zh"),
+                ("park_name_en", "p.name_en"),
+                ("park_type", "p.park_type"),
+                ("area", "ar.code"),
+                ("zone", "z.code"),
+                ("floor", "t.floor"),
+                ("capacity_m2", "t.capacity_m2"),
+                ("available_m2", "t.available_m2"),
+                ("rent_cny_m2_month", "t.rent_cny_m2_month"),
+                ("is_low_cost", "t.is_low_cost"),
+                ("features", "t.features"),
+                ("available_from", "t.available_from"),
+                ("location_error_m", "p.location_error_m"),
+            ),
+            filters=(
+                "industry",
+                "area",
+                "zone",
+                "park",
+                "park_type",
+                "min_available_m2",
+                "max_rent",
+                "low_cost",
+            ),
+            tables=("space_units", "parks", "areas", "zones", "park_industries", "area_whitelist"),
+            unit_alias="t",
+        ),
+        Collection(
+            id="stations",
+            title_zh="地铁站",
+            title_en="Metro stations",
+            description="Metro stations in and within 1 km of Futian.",
+            from_sql="stations t",
+            id_sql="t.id::text",
+            properties=(
+                ("name_zh", "t.name_zh"),
+                ("name_en", "t.name_en"),
+                ("lines", "t.lines"),
+                ("in_futian", "t.in_futian"),
+            ),
+            tables=("stations",),
+        ),
+    )
+}
+
+# Areas admit a sector through their own whitelist (no park list applies).
+FILTERS["industry_area"] = Filter(
+    "EXISTS (SELECT 1 FROM area_whitelist w WHERE w.area_id = t.id "
+    "AND w.industry_code = :industry)",
+    str,
+    FILTERS["industry"].zh,
+    FILTERS["industry"].en,
+)
+
+
+def public_filter_name(name: str) -> str:
+    """``industry_area`` is the areas' flavour of ``industry``: callers only see ``industry``."""
+    return "industry" if name == "industry_area" else name
+
+
+def collection_filters(collection: Collection) -> dict[str, Filter]:
+    return {public_filter_name(n): FILTERS[n] for n in collection.filters}
+
+
+def filter_sql(collection: Collection, name: str) -> str:
+    internal = "industry_area" if name == "industry" and collection.id == "areas" else name
+    return FILTERS[internal].sql.format(park=collection.park_alias, unit=collection.unit_alias)

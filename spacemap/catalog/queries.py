@@ -1,0 +1,179 @@
+"""SQL that pages a collection. PostgreSQL builds the GeoJSON; Python only splices text.
+
+Each page is one statement whose result is the ``features`` array as JSON text, built with
+``json_build_object`` and ``json_agg`` over the page's rows — no geometry is parsed in Python.
+``numberMatched`` is an exact ``count(*)``, cached per collection and filter until the data
+version of any table the collection reads changes (``data_versions``, bumped by triggers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from spacemap.catalog.collections import Collection, filter_sql
+
+MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 100
+COORD_DECIMALS = 7  # ~1 cm at Futian's latitude
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    collection: Collection
+    bbox: tuple[float, float, float, float] | None = None
+    filters: dict[str, Any] = field(default_factory=dict)
+    limit: int | None = DEFAULT_LIMIT  # None: every matched row (downloads)
+    offset: int = 0
+
+    def key(self) -> str:
+        """Everything that selects the matched set (not the page), as a stable string."""
+        return json.dumps([self.collection.id, self.bbox, sorted(self.filters.items())])
+
+
+def _where(q: FeatureQuery) -> tuple[str, dict[str, Any]]:
+    clauses, params = ["true"], dict(q.filters)
+    for name in q.filters:
+        clauses.append(f"({filter_sql(q.collection, name)})")
+    if q.bbox is not None:
+        minx, miny, maxx, maxy = q.bbox
+        params.update(miny=miny, maxy=maxy)
+        if minx <= maxx:
+            params.update(minx=minx, maxx=maxx)
+            clauses.append(
+                "ST_Intersects(t.geom, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))"
+            )
+        else:  # crosses the antimeridian (OGC API Features allows it)
+            params.update(minx=minx, maxx=maxx)
+            clauses.append(
+                "(ST_Intersects(t.geom, ST_MakeEnvelope(:minx, :miny, 180, :maxy, 4326)) OR "
+                "ST_Intersects(t.geom, ST_MakeEnvelope(-180, :miny, :maxx, :maxy, 4326)))"
+            )
+    return " AND ".join(clauses), params
+
+
+def _properties_json(c: Collection) -> str:
+    pairs = ", ".join(f"'{name}', {expr}" for name, expr in c.all_properties)
+    return f"json_build_object({pairs})"
+
+
+def page_sql(c: Collection, where: str) -> str:
+    return f"""
+WITH page AS (
+  SELECT t.id AS _ord, {c.id_sql} AS _id, t.geom AS _geom, {_properties_json(c)} AS _props
+  FROM {c.from_sql} WHERE {where} ORDER BY t.id LIMIT :limit OFFSET :offset
+)
+SELECT count(*), COALESCE(json_agg(json_build_object(
+  'type', 'Feature', 'id', _id, 'geometry', ST_AsGeoJSON(_geom, {COORD_DECIMALS})::json,
+  'properties', _props) ORDER BY _ord), '[]')::text
+FROM page"""
+
+
+def page(session: Session, q: FeatureQuery) -> tuple[int, str]:
+    """(numberReturned, the features array as JSON text)."""
+    where, params = _where(q)
+    returned, features = session.execute(
+        text(page_sql(q.collection, where)), {**params, "limit": q.limit, "offset": q.offset}
+    ).one()
+    return int(returned), features
+
+
+def item(session: Session, c: Collection, item_id: str) -> str | None:
+    """One feature as GeoJSON text, or None."""
+    sql = f"""
+SELECT json_build_object('type', 'Feature', 'id', {c.id_sql},
+  'geometry', ST_AsGeoJSON(t.geom, {COORD_DECIMALS})::json, 'properties', {_properties_json(c)}
+)::text FROM {c.from_sql} WHERE {c.id_sql} = :item_id"""
+    return session.execute(text(sql), {"item_id": item_id}).scalar()
+
+
+def rows(session: Session, q: FeatureQuery) -> tuple[list[str], list[tuple]]:
+    """Every matched row (no paging) with its geometry as WKB, for downloads."""
+    c = q.collection
+    where, params = _where(q)
+    columns = ", ".join(f'{expr} AS "{name}"' for name, expr in c.all_properties)
+    sql = (
+        f"SELECT {c.id_sql} AS id, {columns}, ST_AsBinary(t.geom) AS geometry "
+        f"FROM {c.from_sql} WHERE {where} ORDER BY t.id"
+    )
+    result = session.execute(text(sql), params)
+    return list(result.keys()), [tuple(r) for r in result]
+
+
+def versions(session: Session, tables: tuple[str, ...]) -> str:
+    """The data version of a set of tables, as one opaque string (changes on any write)."""
+    found = session.execute(
+        text(
+            "SELECT table_name, version FROM data_versions WHERE table_name = ANY(:t) "
+            "ORDER BY table_name"
+        ),
+        {"t": list(tables)},
+    ).all()
+    return ".".join(f"{name}:{version}" for name, version in found)
+
+
+class _Cache:
+    """A small thread-safe LRU: uvicorn runs sync routes in a thread pool."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._data: OrderedDict[str, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+_counts = _Cache()
+_extents = _Cache(64)
+
+
+def number_matched(session: Session, q: FeatureQuery, version: str) -> int:
+    """Exact count, computed once per filter and data version."""
+    key = hashlib.sha256(f"{q.key()}|{version}".encode()).hexdigest()
+    cached = _counts.get(key)
+    if cached is not None:
+        return cached
+    where, params = _where(q)
+    n = int(
+        session.execute(
+            text(f"SELECT count(*) FROM {q.collection.from_sql} WHERE {where}"), params
+        ).scalar_one()
+    )
+    _counts.put(key, n)
+    return n
+
+
+def extent(session: Session, c: Collection, version: str) -> list[float] | None:
+    """[minx, miny, maxx, maxy] of the whole collection, cached per data version."""
+    key = f"{c.id}|{version}"
+    cached = _extents.get(key)
+    if cached is not None:
+        return cached
+    box = session.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            f"FROM (SELECT ST_Extent(t.geom) AS e FROM {c.table} t) s"
+        )
+    ).one()
+    value = None if box[0] is None else [round(float(v), 6) for v in box]
+    _extents.put(key, value)
+    return value

@@ -1,0 +1,42 @@
+"""The relational model: geodata (with provenance), accounts, and the review workflow."""
+
+from spacemap.models.accounts import ApiToken, User
+from spacemap.models.base import Base, Provenance
+from spacemap.models.geodata import (
+    Area,
+    AreaWhitelist,
+    DatasetLoad,
+    District,
+    Industry,
+    IndustryRelation,
+    Park,
+    ParkIndustry,
+    SpaceUnit,
+    Station,
+    Tenant,
+    Zone,
+)
+from spacemap.models.workflow import Application, AuditEntry, DataVersion, Proposal
+
+__all__ = [
+    "ApiToken",
+    "Application",
+    "Area",
+    "AreaWhitelist",
+    "AuditEntry",
+    "Base",
+    "DataVersion",
+    "DatasetLoad",
+    "District",
+    "Industry",
+    "IndustryRelation",
+    "Park",
+    "ParkIndustry",
+    "Proposal",
+    "Provenance",
+    "SpaceUnit",
+    "Station",
+    "Tenant",
+    "User",
+    "Zone",
+]

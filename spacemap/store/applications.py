@@ -1,0 +1,131 @@
+"""SQL for ``applications`` and the row locks the review workflow takes on units."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from spacemap.models import Application, SpaceUnit
+from spacemap.vocab import OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    area: str | None = None
+    industry: str | None = None
+    status: str | None = None
+    min_age_days: float | None = None
+    company_id: int | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+QUEUE = """
+SELECT a.id, a.company_id, a.company_name, a.industry_code, a.requested_m2, a.score, a.model,
+       a.checks, a.checks_passed, a.status, a.message, a.decision_reason, a.created_at,
+       a.updated_at, u.code AS unit_code, u.available_m2, u.capacity_m2, u.is_synthetic,
+       p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
+       ar.code AS area_code, extract(epoch FROM now() - a.created_at) / 86400 AS age_days,
+       count(*) OVER () AS total
+FROM applications a JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id
+JOIN areas ar ON ar.id = p.area_id
+WHERE (CAST(:area AS text) IS NULL OR ar.code = :area)
+  AND (CAST(:industry AS text) IS NULL OR a.industry_code = :industry)
+  AND (CAST(:status AS text) IS NULL OR a.status = :status)
+  AND (CAST(:min_age AS float) IS NULL
+       OR a.created_at <= now() - make_interval(secs => CAST(:min_age AS float) * 86400))
+  AND (CAST(:company AS int) IS NULL OR a.company_id = :company)
+  AND (CAST(:ids AS int[]) IS NULL OR a.id = ANY(CAST(:ids AS int[])))
+ORDER BY a.created_at, a.id
+LIMIT :limit OFFSET :offset
+"""
+
+
+def queue(session: Session, f: QueueFilter, ids: list[int] | None = None) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text(QUEUE),
+        {
+            "area": f.area,
+            "industry": f.industry,
+            "status": f.status,
+            "min_age": f.min_age_days,
+            "company": f.company_id,
+            "ids": ids,
+            "limit": f.limit,
+            "offset": f.offset,
+        },
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def get_row(session: Session, application_id: int) -> dict[str, Any] | None:
+    rows = queue(session, QueueFilter(limit=1), ids=[application_id])
+    return rows[0] if rows else None
+
+
+def insert(session: Session, **values: Any) -> Application:
+    application = Application(**values)
+    session.add(application)
+    session.flush()
+    return application
+
+
+def open_duplicate(session: Session, company_id: int, unit_id: int) -> int | None:
+    return session.scalar(
+        select(Application.id).where(
+            Application.company_id == company_id,
+            Application.unit_id == unit_id,
+            Application.status.in_(OPEN_STATUSES),
+        )
+    )
+
+
+def lock(session: Session, application_id: int) -> Application | None:
+    """The application row, locked until commit: two reviewers cannot decide it at once."""
+    return session.scalars(
+        select(Application).where(Application.id == application_id).with_for_update()
+    ).first()
+
+
+def set_status(session: Session, application: Application, status: str, **values: Any) -> None:
+    session.execute(
+        update(Application)
+        .where(Application.id == application.id)
+        .values(status=status, updated_at=func.now(), **values)
+    )
+    session.refresh(application)
+
+
+def open_ids(session: Session, status: str = "pending") -> list[int]:
+    return list(
+        session.scalars(
+            select(Application.id).where(Application.status == status).order_by(Application.id)
+        )
+    )
+
+
+def unit_by_code(session: Session, code: str) -> SpaceUnit | None:
+    return session.scalars(select(SpaceUnit).where(SpaceUnit.code == code)).first()
+
+
+def lock_unit(session: Session, unit_id: int) -> SpaceUnit:
+    """The unit row, locked until commit: every change of its available area is serialised."""
+    return session.scalars(select(SpaceUnit).where(SpaceUnit.id == unit_id).with_for_update()).one()
+
+
+def set_available(session: Session, unit_id: int, available_m2: float) -> None:
+    session.execute(
+        update(SpaceUnit).where(SpaceUnit.id == unit_id).values(available_m2=available_m2)
+    )
+
+
+def created_at(session: Session, application_id: int) -> dt.datetime | None:
+    return session.scalar(select(Application.created_at).where(Application.id == application_id))
+
+
+def units_with_approvals(session: Session) -> set[int]:
+    return set(session.scalars(select(Application.unit_id).where(Application.status == "approved")))

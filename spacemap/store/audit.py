@@ -1,0 +1,82 @@
+"""SQL for ``audit_log``: append and read. There is deliberately no update or delete here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spacemap.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user, or the system (a CLI command run on the server)."""
+
+    id: int | None
+    username: str
+    role: str
+    company_name: str | None = None
+
+
+SYSTEM = Actor(id=None, username="system", role="admin")
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    entity_id: object,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    application_id: int | None = None,
+    unit_id: int | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor_id=actor.id,
+            actor=actor.username,
+            actor_role=actor.role,
+            entity=entity,
+            entity_id=str(entity_id),
+            action=action,
+            before=before,
+            after=after,
+            reason=reason,
+            application_id=application_id,
+            unit_id=unit_id,
+        )
+    )
+
+
+def for_application(session: Session, application_id: int) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.application_id == application_id)
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+def for_unit(session: Session, unit_id: int) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.unit_id == unit_id).order_by(AuditEntry.id)
+        )
+    )
+
+
+def for_entity(session: Session, entity: str, entity_id: object) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
+            .order_by(AuditEntry.id)
+        )
+    )
