@@ -4,17 +4,37 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.routes import system
+from api import openapi, problems
+from api.middleware import RequestContext, configure_logging
+from api.ogc import routes as ogc
+from api.routes import admin, applications, auth, match, proposals, stats, system
 from spacemap import __version__
+
+DESCRIPTION = """
+福田区产业空间地图与企业匹配服务 / Futian industrial-space map and company matching.
+
+- **OGC API – Features** (`/collections/...`): zones, areas, parks, space units, stations — for
+  QGIS, browsers and scripts. Public, read-only, with ETags.
+- **Matching** (`POST /api/match`): a company profile in, ranked feasible sites out.
+- **Applications and review** (`/api/applications`, `/api/proposals`): sign in first
+  (`POST /api/token`, then the *Authorize* button).
+- **Statistics** (`/api/stats`) for planners; **administration** (`/api/users`, `/api/imports`).
+
+Errors are RFC 9457 `application/problem+json` with the field and the reason.
+Estimated and synthetic data carry `is_estimate` / `is_synthetic` flags everywhere.
+"""
 
 
 def create_app() -> FastAPI:
+    configure_logging()
     app = FastAPI(
         title="spacemap — 福田区产业空间地图 / Futian industrial-space map",
         version=__version__,
-        description=(
-            "产业空间、片区正面清单与企业匹配 / Industrial space, area whitelists and matching."
-        ),
+        description=DESCRIPTION,
     )
-    app.include_router(system.router)
+    problems.install(app)
+    app.add_middleware(RequestContext)
+    for module in (system, ogc, auth, match, applications, proposals, stats, admin):
+        app.include_router(module.router)
+    openapi.install(app)
     return app

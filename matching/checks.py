@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from matching.match import failed_checks, choose_model, score_candidates
+from matching.match import choose_model, failed_checks, score_candidates
 from matching.profile import CompanyProfile
 from matching.queries import fetch_unit_checks, search_params
 

@@ -21,8 +21,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="数据库 / Database: the embedded PostGIS or SPACEMAP_DATABASE_URL.")
 import_app = typer.Typer(help="导入登记数据 / Import the bureau's registers (all or nothing).")
+users_app = typer.Typer(help="用户 / User accounts (roles: company, reviewer, planner, admin).")
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+app.add_typer(users_app, name="users")
 
 console = Console()
 err = Console(stderr=True)
@@ -204,6 +206,65 @@ def import_units(file: FileArg, crs: CrsOption = None, encoding: EncodingOption 
     _import("units", file, crs, encoding)
 
 
+PasswordOption = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="SPACEMAP_NEW_PASSWORD",
+        help="密码（至少 10 位）/ password, at least 10 characters (or SPACEMAP_NEW_PASSWORD)",
+    ),
+]
+
+
+def _add_user(username: str, role: str, password: str, company: str | None) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from spacemap.auth import WeakPassword
+    from spacemap.database import session_scope
+    from spacemap.store import audit, users
+
+    try:
+        with session_scope() as session:
+            if users.by_username(session, username) is not None:
+                raise _fail(f"用户名已存在 / username {username!r} is taken")
+            user = users.add_user(session, username, role, password, company)
+            audit.record(session, audit.SYSTEM, "user", username, "create",
+                         after={"role": role, "company_name": company}, reason="cli")  # fmt: skip
+    except WeakPassword as exc:
+        raise _fail(str(exc), 2) from exc
+    except IntegrityError as exc:
+        raise _fail(f"invalid user: {exc.orig}", 2) from exc
+    console.print(f"created {user.role} {user.username!r} / 已创建用户")
+
+
+@users_app.command("create-admin")
+def users_create_admin(
+    username: Annotated[str, typer.Argument(help="用户名 / username")],
+    password: PasswordOption,
+) -> None:
+    """创建管理员 / Create an administrator (the first account; then use the API)."""
+    _add_user(username, "admin", password, None)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="用户名 / username")],
+    role: Annotated[str, typer.Option(help="company | reviewer | planner | admin")],
+    password: PasswordOption,
+    company: Annotated[str | None, typer.Option(help="企业名称 / company name")] = None,
+) -> None:
+    """新建用户 / Add a user with one role."""
+    from spacemap.vocab import ROLES
+
+    if role not in ROLES:
+        raise _fail(f"role must be one of {', '.join(ROLES)}", 2)
+    if role == "company" and not company:
+        raise _fail("--company is required for a company account / 企业账户须填 --company", 2)
+    _add_user(username, role, password, company)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (SPACEMAP_HOST)")] = None,
@@ -215,7 +276,10 @@ def serve(
     settings = get_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"spacemap on http://{bind_host}:{bind_port}/ (health: /health)")
-    uvicorn.run("api.app:create_app", factory=True, host=bind_host, port=bind_port)
+    # spacemap writes its own structured access log (api.middleware); uvicorn's would duplicate it.
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=bind_host, port=bind_port, access_log=False
+    )
 
 
 def _register_plugins() -> None:

@@ -84,6 +84,7 @@ def submit(
     score: float | None,
     model: str,
     checks: list[dict[str, Any]],
+    message: str | None = None,
 ) -> Application:
     """File an application. One open application per company and unit (also a unique index)."""
     if actor.role != "company" or actor.id is None or actor.company_name is None:
@@ -115,6 +116,7 @@ def submit(
                 checks=all_checks,
                 checks_passed=all(c["passed"] for c in all_checks),
                 status="pending",
+                message=message,
             )
     except IntegrityError as exc:  # a concurrent duplicate won the race
         raise Conflict(
@@ -201,7 +203,7 @@ def _take_space(
             "requested_m2",
         )
     before = _unit_snapshot(unit)
-    store.set_available(session, unit.id, unit.available_m2 - app.requested_m2)
+    store.set_available(session, unit.id, round(unit.available_m2 - app.requested_m2, 2))
     session.refresh(unit)
     audit.record(session, actor, "unit", unit.code, "allocate", before=before,
                  after=_unit_snapshot(unit), reason=reason, application_id=app.id,
@@ -214,7 +216,7 @@ def _free_space(session: Session, actor: Actor, app: Application, reason: str | 
     unit = store.lock_unit(session, app.unit_id)
     session.refresh(unit)
     before = _unit_snapshot(unit)
-    freed = min(unit.capacity_m2, unit.available_m2 + app.requested_m2)
+    freed = round(min(unit.capacity_m2, unit.available_m2 + app.requested_m2), 2)
     store.set_available(session, unit.id, freed)
     session.refresh(unit)
     audit.record(session, actor, "unit", unit.code, "release", before=before,

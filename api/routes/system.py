@@ -47,6 +47,18 @@ def _landing(request: Request) -> dict[str, Any]:
                 "href": f"{base}/openapi.json",
             },
             {"rel": "service-doc", "type": "text/html", "href": f"{base}/docs"},
+            {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
+            {
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/conformance",
+                "type": "application/json",
+                "href": f"{base}/conformance",
+            },
+            {"rel": "data", "type": "application/json", "href": f"{base}/collections"},
+            {
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/data",
+                "type": "application/json",
+                "href": f"{base}/collections",
+            },
             {"rel": "status", "type": "application/json", "href": f"{base}/health"},
         ],
     }

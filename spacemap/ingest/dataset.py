@@ -170,6 +170,12 @@ def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
         "source": r.source, "is_estimate": _flag(r.is_estimate),
         "is_synthetic": _flag(r.is_synthetic),
     } for r in u.itertuples()]  # fmt: skip
+    # Once the bureau has approved space in a unit, the workflow owns its availability: a reload
+    # keeps the database's figure instead of resetting it to the dataset's.
+    owned = units.available_by_code(session, units.codes_with_approvals(session))
+    for row in unit_rows:
+        if row["code"] in owned:
+            row["available_m2"] = owned[row["code"]]
     units.delete_synthetic_except(session, set(u["code"]))
     unit_ids = units.upsert_units(session, unit_rows)
     t = _csv("tenants.csv")

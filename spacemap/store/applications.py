@@ -25,7 +25,8 @@ class QueueFilter:
 
 
 QUEUE = """
-SELECT a.id, a.company_id, a.company_name, a.industry_code, a.requested_m2, a.score, a.model,
+SELECT a.id, a.company_id, a.company_name, a.profile, a.industry_code, a.requested_m2, a.score,
+       a.model,
        a.checks, a.checks_passed, a.status, a.message, a.decision_reason, a.created_at,
        a.updated_at, u.code AS unit_code, u.available_m2, u.capacity_m2, u.is_synthetic,
        p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
@@ -129,3 +130,33 @@ def created_at(session: Session, application_id: int) -> dt.datetime | None:
 
 def units_with_approvals(session: Session) -> set[int]:
     return set(session.scalars(select(Application.unit_id).where(Application.status == "approved")))
+
+
+# Pending applications that passed every check, with what the batch allocation needs.
+FOR_ALLOCATION = """
+SELECT a.id, a.company_id, a.company_name, a.unit_id, u.code AS unit_code, a.score,
+       p.name_zh AS park_name_zh, ar.code AS area_code,
+       COALESCE((a.profile -> 'flags' ->> 'national_high_tech')::boolean, false) AS high_tech,
+       EXISTS (SELECT 1 FROM area_whitelist w WHERE w.area_id = p.area_id AND w.is_lead
+                 AND w.industry_code = a.industry_code) AS lead
+FROM applications a JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id
+JOIN areas ar ON ar.id = p.area_id
+WHERE a.status = 'pending' AND a.checks_passed AND a.score IS NOT NULL
+ORDER BY a.id
+"""
+
+
+def for_allocation(session: Session) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in session.execute(text(FOR_ALLOCATION))]
+
+
+def lock_many(session: Session, ids: list[int]) -> list[Application]:
+    """Lock several applications in id order, the order every writer takes them in."""
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.id.in_(ids))
+            .order_by(Application.id)
+            .with_for_update()
+        )
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from spacemap.models import SpaceUnit
+from spacemap.models import Application, SpaceUnit
 from spacemap.store.common import id_map, upsert
 
 
@@ -21,9 +21,33 @@ def unit_codes(session: Session) -> set[str]:
     return set(id_map(session, SpaceUnit, "code"))
 
 
+def codes_with_approvals(session: Session) -> set[str]:
+    return set(
+        session.scalars(
+            text(
+                "SELECT DISTINCT u.code FROM space_units u JOIN applications a "
+                "ON a.unit_id = u.id WHERE a.status = 'approved'"
+            )
+        )
+    )
+
+
+def available_by_code(session: Session, codes: set[str]) -> dict[str, float]:
+    rows = session.execute(
+        select(SpaceUnit.code, SpaceUnit.available_m2).where(SpaceUnit.code.in_(list(codes)))
+    )
+    return {code: float(available) for code, available in rows}
+
+
 def delete_synthetic_except(session: Session, keep_codes: set[str]) -> int:
-    """Drop generated units a newer dataset no longer has; imported real units are kept."""
-    synthetic = session.scalars(select(SpaceUnit.code).where(SpaceUnit.is_synthetic.is_(True)))
+    """Drop generated units a newer dataset no longer has; imported real units are kept, and so
+    are units someone has applied for (the applications and the audit log refer to them)."""
+    synthetic = session.scalars(
+        select(SpaceUnit.code).where(
+            SpaceUnit.is_synthetic.is_(True),
+            ~SpaceUnit.id.in_(select(Application.unit_id)),
+        )
+    )
     stale = [c for c in synthetic if c not in keep_codes]
     if stale:
         session.execute(delete(SpaceUnit).where(SpaceUnit.code.in_(stale)))

@@ -1,0 +1,126 @@
+"""RFC 9457 problem details for every error, with the offending field and the reason.
+
+Clients never see a stack trace: unexpected errors become a 500 problem carrying only the request
+id, and the traceback goes to the structured log under that id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spacemap.review import ReviewError
+
+log = logging.getLogger("spacemap.api")
+
+MEDIA_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "请求有误 / Bad request",
+    401: "需要登录 / Authentication required",
+    403: "无权限 / Forbidden",
+    404: "未找到 / Not found",
+    405: "方法不允许 / Method not allowed",
+    406: "不可接受 / Not acceptable",
+    409: "冲突 / Conflict",
+    413: "请求过大 / Request too large",
+    415: "不支持的媒体类型 / Unsupported media type",
+    422: "数据无效 / Invalid data",
+    500: "服务器内部错误 / Internal server error",
+}
+
+
+class Problem(Exception):
+    """Raise anywhere in a route: becomes an RFC 9457 response."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.field = status, detail, field
+        self.headers, self.extra = headers, extra
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    field: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{status}",
+        "title": TITLES.get(status, "错误 / Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if field is not None:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or str(loc[0] if loc else "")
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": _field(tuple(e.get("loc", ()))), "reason": str(e.get("msg", ""))}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return problem_response(
+        request, 422, detail, field=errors[0]["field"] if errors else None, errors=errors
+    )
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    headers = getattr(exc, "headers", None)
+    return problem_response(request, exc.status_code, str(exc.detail), headers=headers)
+
+
+async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    return problem_response(
+        request, exc.status, exc.detail, exc.field, headers=exc.headers, **exc.extra
+    )
+
+
+REVIEW_STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409}
+
+
+async def _review(request: Request, exc: ReviewError) -> JSONResponse:
+    return problem_response(request, REVIEW_STATUS[exc.kind], f"{exc.zh} / {exc.en}", exc.field)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")})
+    return problem_response(request, 500, "服务器内部错误，已记录 / internal error, logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(Problem, _problem)  # type: ignore[arg-type]
+    app.add_exception_handler(ReviewError, _review)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

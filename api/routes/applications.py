@@ -1,0 +1,286 @@
+"""Applications and the bureau's review: file, list, decide, respond, withdraw, audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.deps import DbSession
+from api.problems import Problem
+from api.security import AuditReader, Company, CompanyOrReviewer, Reviewer
+from matching.checks import UnknownUnit, assess
+from matching.profile import CompanyProfile
+from spacemap import review
+from spacemap.config import get_settings
+from spacemap.store import applications as store
+from spacemap.store import audit
+from spacemap.store.audit import Actor
+from spacemap.vocab import APPLICATION_STATUSES
+
+router = APIRouter(prefix="/api", tags=["申请与审核 / Applications and review"])
+
+Status = Literal[tuple(APPLICATION_STATUSES)]  # type: ignore[valid-type]
+
+
+class NewApplication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_code: str = Field(min_length=1, max_length=64, description="空间单元代码 / unit code")
+    area_m2: float = Field(gt=0, description="申请面积 / floor space applied for, m²")
+    profile: CompanyProfile
+    message: str | None = Field(None, max_length=2000, description="附言 / note to the reviewer")
+
+    @model_validator(mode="after")
+    def _within_need(self) -> NewApplication:
+        p = self.profile
+        if not p.min_area_m2 <= self.area_m2 <= p.max_area_m2:
+            raise ValueError(
+                f"area_m2 ({self.area_m2:g}) must lie within the profile's need "
+                f"{p.min_area_m2:g}–{p.max_area_m2:g} m² / 申请面积须在需求范围内"
+            )
+        return self
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000, description="理由 / reason (required)")
+
+
+class Withdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=2000)
+
+
+class CheckView(BaseModel):
+    check: str
+    passed: bool
+    zh: str
+    en: str
+
+
+class ApplicationView(BaseModel):
+    id: int
+    status: str
+    status_zh: str
+    status_en: str
+    company_name: str
+    industry_code: str
+    unit_code: str
+    park_code: str
+    park_name_zh: str
+    park_name_en: str
+    area_code: str
+    requested_m2: float
+    unit_available_m2: float
+    unit_capacity_m2: float
+    unit_is_synthetic: bool
+    score: float | None
+    model: str
+    checks: list[CheckView]
+    checks_passed: bool
+    message: str | None
+    decision_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    age_days: float
+
+
+class ApplicationPage(BaseModel):
+    total: int
+    items: list[ApplicationView]
+
+
+class AuditView(BaseModel):
+    id: int
+    at: dt.datetime
+    actor: str
+    actor_role: str
+    entity: str
+    entity_id: str
+    action: str
+    application_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+
+
+def _view(row: dict[str, Any]) -> ApplicationView:
+    zh, en = APPLICATION_STATUSES[row["status"]]
+    own = {k: row[k] for k in ApplicationView.model_fields if k in row and k != "age_days"}
+    return ApplicationView(
+        **own,
+        status_zh=zh,
+        status_en=en,
+        unit_available_m2=row["available_m2"],
+        unit_capacity_m2=row["capacity_m2"],
+        unit_is_synthetic=row["is_synthetic"],
+        age_days=round(float(row["age_days"]), 2),
+    )
+
+
+def _visible(session: DbSession, actor: Actor, application_id: int) -> dict[str, Any]:
+    row = store.get_row(session, application_id)
+    if row is None:
+        raise Problem(
+            404, f"申请 #{application_id} 不存在 / application {application_id} not found"
+        )
+    if actor.role == "company" and row["company_id"] != actor.id:
+        raise Problem(403, "只能查看本企业的申请 / you may only see your own applications")
+    return row
+
+
+ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post(
+    "/applications", status_code=201, response_model=ApplicationView, summary="申请空间 / Apply"
+)
+def apply(
+    session: DbSession,
+    actor: Company,
+    body: Annotated[NewApplication, Body()],
+) -> ApplicationView:
+    """File an application for one unit. Every automatic check is recorded with it; an
+    application that fails a check is still filed (the reviewer sees why) but cannot be approved
+    until it passes."""
+    try:
+        found = assess(session, body.profile, body.unit_code, body.area_m2,
+                       get_settings().resolved_model_dir())  # fmt: skip
+    except UnknownUnit:
+        raise Problem(404, f"空间单元 {body.unit_code} 不存在 / unit {body.unit_code} not found",
+                      field="unit_code") from None  # fmt: skip
+    app = review.submit(
+        session,
+        actor,
+        body.unit_code,
+        body.area_m2,
+        body.profile.model_dump(mode="json"),
+        body.profile.industry,
+        found.score,
+        found.model,
+        [c.model_dump() for c in found.checks],
+        body.message,
+    )
+    return _view(_visible(session, actor, app.id))
+
+
+@router.get("/applications", response_model=ApplicationPage, summary="申请队列 / Queue")
+def queue(
+    session: DbSession,
+    actor: CompanyOrReviewer,
+    area: Annotated[str | None, Query(max_length=32)] = None,
+    industry: Annotated[str | None, Query(max_length=32)] = None,
+    status: Status | None = None,
+    min_age_days: Annotated[float | None, Query(ge=0, le=36500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ApplicationPage:
+    """Reviewers see every application, oldest first; a company sees only its own."""
+    company = actor.id if actor.role == "company" else None
+    f = store.QueueFilter(area, industry, status, min_age_days, company, limit, offset)
+    rows = store.queue(session, f)
+    total = int(rows[0]["total"]) if rows else 0
+    return ApplicationPage(total=total, items=[_view(r) for r in rows])
+
+
+@router.get(
+    "/applications/{application_id}", response_model=ApplicationView, summary="一份申请 / One"
+)
+def one(
+    session: DbSession, actor: CompanyOrReviewer, application_id: ApplicationId
+) -> ApplicationView:
+    return _view(_visible(session, actor, application_id))
+
+
+def _fresh_checks(session: DbSession, application_id: int) -> list[dict[str, Any]]:
+    row = store.get_row(session, application_id)
+    if row is None:
+        raise Problem(
+            404, f"申请 #{application_id} 不存在 / application {application_id} not found"
+        )
+    profile = CompanyProfile.model_validate(row["profile"])
+    found = assess(session, profile, row["unit_code"], row["requested_m2"],
+                   get_settings().resolved_model_dir())  # fmt: skip
+    return [c.model_dump() for c in found.checks]
+
+
+def _decide(
+    session: DbSession, actor: Actor, application_id: int, action: str, reason: str | None
+) -> ApplicationView:
+    checks = _fresh_checks(session, application_id) if action == "approve" else None
+    review.decide(session, actor, application_id, action, reason, checks)
+    return _view(_visible(session, actor, application_id))
+
+
+@router.post("/applications/{application_id}/approve", response_model=ApplicationView,
+             summary="批准 / Approve (takes the floor space)")  # fmt: skip
+def approve(
+    session: DbSession, actor: Reviewer, application_id: ApplicationId, body: Decision
+) -> ApplicationView:
+    """Re-runs the automatic checks, then takes the requested area from the unit in the same
+    transaction, under a row lock: concurrent approvals can never overbook a unit."""
+    return _decide(session, actor, application_id, "approve", body.reason)
+
+
+@router.post("/applications/{application_id}/reject", response_model=ApplicationView,
+             summary="驳回 / Reject")  # fmt: skip
+def reject(
+    session: DbSession, actor: Reviewer, application_id: ApplicationId, body: Decision
+) -> ApplicationView:
+    return _decide(session, actor, application_id, "reject", body.reason)
+
+
+@router.post("/applications/{application_id}/request-info", response_model=ApplicationView,
+             summary="要求补充材料 / Ask for more information")  # fmt: skip
+def request_info(
+    session: DbSession, actor: Reviewer, application_id: ApplicationId, body: Decision
+) -> ApplicationView:
+    return _decide(session, actor, application_id, "request_info", body.reason)
+
+
+@router.post("/applications/{application_id}/respond", response_model=ApplicationView,
+             summary="补充材料 / Answer a request for information")  # fmt: skip
+def respond(
+    session: DbSession, actor: Company, application_id: ApplicationId, body: Decision
+) -> ApplicationView:
+    return _decide(session, actor, application_id, "respond", body.reason)
+
+
+@router.post("/applications/{application_id}/withdraw", response_model=ApplicationView,
+             summary="撤回 / Withdraw (frees approved space once)")  # fmt: skip
+def withdraw(
+    session: DbSession, actor: Company, application_id: ApplicationId, body: Withdrawal
+) -> ApplicationView:
+    return _decide(session, actor, application_id, "withdraw", body.reason)
+
+
+def _audit_views(entries: list) -> list[AuditView]:
+    return [AuditView.model_validate(e, from_attributes=True) for e in entries]
+
+
+@router.get("/applications/{application_id}/audit", response_model=list[AuditView],
+            summary="申请审计记录 / Audit trail of an application")  # fmt: skip
+def application_audit(
+    session: DbSession, actor: AuditReader, application_id: ApplicationId
+) -> list[AuditView]:
+    if store.get_row(session, application_id) is None:
+        raise Problem(
+            404, f"申请 #{application_id} 不存在 / application {application_id} not found"
+        )
+    return _audit_views(audit.for_application(session, application_id))
+
+
+@router.get("/units/{unit_code}/audit", response_model=list[AuditView],
+            summary="空间单元审计记录 / Audit trail of a unit")  # fmt: skip
+def unit_audit(
+    session: DbSession, actor: AuditReader, unit_code: Annotated[str, Path(max_length=64)]
+) -> list[AuditView]:
+    unit = store.unit_by_code(session, unit_code)
+    if unit is None:
+        raise Problem(404, f"空间单元 {unit_code} 不存在 / unit {unit_code} not found")
+    return _audit_views(audit.for_unit(session, unit.id))

@@ -1,0 +1,46 @@
+"""Matching over HTTP: a company profile in, ranked feasible sites and near misses out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from api.deps import DbSession
+from matching.match import MatchResult, match
+from matching.profile import CompanyProfile
+from spacemap.config import get_settings
+
+router = APIRouter(prefix="/api", tags=["匹配 / Matching"])
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def profile_examples() -> dict[str, dict[str, Any]]:
+    """The shipped example profiles, shown in /docs."""
+    out = {}
+    for path in sorted(EXAMPLES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "industry" in data:
+            out[path.stem] = {"summary": data["name"], "value": data}
+    return out
+
+
+@router.post("/match", response_model=MatchResult, summary="企业找空间 / Match a company to sites")
+def post_match(
+    session: DbSession,
+    profile: Annotated[CompanyProfile, Body(openapi_examples=profile_examples())],
+    limit: Annotated[int, Query(ge=1, le=100, description="返回的可行空间数 / sites")] = 10,
+    near_misses: Annotated[int, Query(ge=0, le=50, description="不可行近似项 / near misses")] = 5,
+) -> MatchResult:
+    """Ranked feasible units (score, reasons zh/en, unit, park, location) and the nearest
+    infeasible ones with the check each failed. Deterministic for the same input and data."""
+    return match(
+        session,
+        profile,
+        get_settings().resolved_model_dir(),
+        limit=limit,
+        near_miss_limit=near_misses,
+    )

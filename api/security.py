@@ -1,0 +1,68 @@
+"""Who is calling: bearer tokens (OAuth2 password flow) resolved to an ``Actor`` with one role.
+
+Routes state the roles they admit with ``require(...)``; a missing or bad token is 401 with
+``WWW-Authenticate: Bearer``, a valid token with the wrong role is 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from api.deps import DbSession
+from api.problems import Problem
+from spacemap.store import users
+from spacemap.store.audit import Actor
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False)
+
+
+def current_actor(
+    session: DbSession, token: Annotated[str | None, Depends(oauth2)]
+) -> Actor | None:
+    if not token:
+        return None
+    user = users.user_for_token(session, token)
+    if user is None:
+        raise Problem(
+            401,
+            "令牌无效或已过期 / token invalid or expired",
+            field="Authorization",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return Actor(id=user.id, username=user.username, role=user.role, company_name=user.company_name)
+
+
+MaybeActor = Annotated[Actor | None, Depends(current_actor)]
+
+
+def require(*roles: str) -> Callable[[Actor | None], Actor]:
+    def dependency(actor: MaybeActor) -> Actor:
+        if actor is None:
+            raise Problem(
+                401,
+                "需要登录 / sign-in required",
+                field="Authorization",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if actor.role not in roles:
+            raise Problem(
+                403,
+                f"角色 {actor.role} 无权访问 / role {actor.role} may not do this "
+                f"(allowed: {', '.join(roles)})",
+            )
+        return actor
+
+    return dependency
+
+
+AnyUser = Annotated[Actor, Depends(require("company", "reviewer", "planner", "admin"))]
+Company = Annotated[Actor, Depends(require("company"))]
+Reviewer = Annotated[Actor, Depends(require("reviewer"))]
+CompanyOrReviewer = Annotated[Actor, Depends(require("company", "reviewer"))]
+AuditReader = Annotated[Actor, Depends(require("reviewer", "admin"))]
+StatsReader = Annotated[Actor, Depends(require("reviewer", "planner", "admin"))]
+Admin = Annotated[Actor, Depends(require("admin"))]
