@@ -52,7 +52,11 @@ def _items_operation(template: dict[str, Any], collection_id: str) -> dict[str, 
     op["operationId"] = f"get_{collection_id.replace('-', '_')}_items"
     op["summary"] = f"{c.title} — 要素 / features"
     op["description"] = c.description
-    kept = [p for p in op.get("parameters", []) if p.get("name") == "f"]
+    kept = [
+        {**p, "style": "form", "explode": False}
+        for p in op.get("parameters", [])
+        if p.get("name") == "f"
+    ]
     op["parameters"] = [
         {"$ref": "#/components/parameters/limit"},
         {"$ref": "#/components/parameters/offset"},

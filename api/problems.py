@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spacemap.review import ReviewError
@@ -112,6 +113,13 @@ async def _review(request: Request, exc: ReviewError) -> JSONResponse:
     return problem_response(request, REVIEW_STATUS[exc.kind], f"{exc.zh} / {exc.en}", exc.field)
 
 
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+    """Text PostgreSQL cannot store (NUL bytes) that slipped past the models: the client's."""
+    if "NUL" in str(exc.orig):
+        return problem_response(request, 400, "文本不能包含 NUL 字节 / text must not contain NUL")
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")})
     return problem_response(request, 500, "服务器内部错误，已记录 / internal error, logged")
@@ -123,4 +131,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(Problem, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(ReviewError, _review)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -107,8 +107,8 @@ def propose(
             for name, run in runs.items()
         ],
         "notes": [
-            "只含待审核且自动检查全部通过的申请 / only pending applications that passed every "
-            "check",
+            "只含待审核、检查全部通过且空间仍足够的申请 / only pending applications that passed "
+            "every check and still fit the unit's available space",
             "每家企业至多一个单元，每个单元至多一家企业 / one unit per company, one company "
             "per unit",
             f"优先级抽签种子 / lottery seed for priorities: {seed}",

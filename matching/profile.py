@@ -9,13 +9,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PositiveFloat,
-    PositiveInt,
     field_validator,
     model_validator,
 )
 
 from spacemap.taxonomy import area_codes, sectors, suggest
+from spacemap.text import PlainText
 from spacemap.vocab import STAGES, UNIT_FEATURES, ZONE_CODES
 
 Stage = Literal[tuple(STAGES)]  # type: ignore[valid-type]
@@ -31,7 +30,7 @@ class Preferences(BaseModel):
     )
     near_metro: bool = Field(False, description="靠近地铁 / near a metro station")
     areas: list[str] = Field(
-        default_factory=list, description="偏好片区代码 / preferred area codes"
+        default_factory=list, max_length=8, description="偏好片区代码 / preferred area codes"
     )
     zones: list[ZoneCode] = Field(default_factory=list, description="偏好轴翼 / preferred zones")
     wants_programme: bool = Field(
@@ -62,15 +61,15 @@ class CompanyProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=128)
+    name: PlainText = Field(min_length=1, max_length=128)
     industry: str = Field(description="产业代码 / sector code from the taxonomy")
-    secondary_industries: list[str] = Field(default_factory=list)
+    secondary_industries: list[str] = Field(default_factory=list, max_length=10)
     stage: Stage
-    headcount: PositiveInt
-    min_area_m2: PositiveFloat
-    max_area_m2: PositiveFloat
-    max_rent_cny_m2_month: PositiveFloat = Field(description="预算 / budget, 元/m²/month")
-    required_features: list[Feature] = Field(default_factory=list)
+    headcount: int = Field(ge=1, le=1_000_000)
+    min_area_m2: float = Field(ge=1, le=1_000_000, description="最小面积 / minimum floor space, m²")
+    max_area_m2: float = Field(ge=1, le=1_000_000, description="最大面积 / maximum floor space, m²")
+    max_rent_cny_m2_month: float = Field(ge=1, le=10_000, description="预算 / budget, 元/m²/month")
+    required_features: list[Feature] = Field(default_factory=list, max_length=len(UNIT_FEATURES))
     move_in_by: dt.date | None = Field(
         None, description="最晚入驻日期 / latest move-in date; units free later are infeasible"
     )

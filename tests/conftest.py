@@ -11,9 +11,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -90,30 +92,94 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def loaded_database() -> Iterator[str]:
+    """Another fresh database, migrated and loaded, for a test that must not share state."""
+    base = make_url(get_settings().url())
+    name = f"spacemap_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = base.set(database=name).render_as_string(hide_password=False)
+    create_database(url)
+    try:
+        upgrade(url)
+        eng = create_engine(url)
+        with session_scope(eng) as session:
+            load_dataset(session)
+        eng.dispose()
+        yield url
+    finally:
+        drop_database(url)
+
+
 @pytest.fixture(scope="session")
 def server(database_url: str, engine: Engine) -> Iterator[str]:
     """The real app under uvicorn on a loopback port, talking to the test database."""
+    with serving(database_url) as base:
+        yield base
+
+
+@contextmanager
+def serving(database_url: str) -> Iterator[str]:
+    """``spacemap serve`` on a free loopback port; its log goes to a file (a pipe would fill)."""
     port = free_port()
     env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url}
+    log = tempfile.NamedTemporaryFile(prefix="spacemap-serve-", suffix=".log", delete=False)  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
         [str(BIN / "spacemap"), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError(
-            f"server did not start: {proc.stdout.read().decode() if proc.stdout else ''}"
-        )
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"server did not start: {Path(log.name).read_text()[-4000:]}")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+        os.unlink(log.name)
+
+
+PASSWORD = "test-password-1"
+
+
+def token(base: str, username: str, password: str = PASSWORD) -> str:
+    reply = httpx.post(f"{base}/api/token", data={"username": username, "password": password})
+    assert reply.status_code == 200, reply.text
+    return reply.json()["access_token"]
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+@pytest.fixture(scope="session")
+def accounts(server: str, database_url: str) -> dict[str, dict[str, str]]:
+    """One signed-in user per role (two companies), made the way an operator would: the first
+    admin with the CLI, everyone else through the API. Value: headers with the bearer token."""
+    env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url, "SPACEMAP_NEW_PASSWORD": PASSWORD}
+    made = run_cli(env, "users", "create-admin", "admin")
+    assert made.returncode == 0, made.stderr
+    admin = bearer(token(server, "admin"))
+    people = {
+        "company": ("acme", "company", "测试企业甲（合成）"),
+        "company2": ("beta", "company", "测试企业乙（合成）"),
+        "reviewer": ("reviewer", "reviewer", None),
+        "reviewer2": ("reviewer2", "reviewer", None),
+        "planner": ("planner", "planner", None),
+    }
+    out = {"admin": admin}
+    for key, (username, role, company) in people.items():
+        body = {"username": username, "password": PASSWORD, "role": role, "company_name": company}
+        reply = httpx.post(f"{server}/api/users", json=body, headers=admin)
+        assert reply.status_code == 201, reply.text
+        out[key] = bearer(token(server, username))
+    return out

@@ -35,9 +35,16 @@ def test_unknown_industry_suggests_the_near_miss() -> None:
 
 
 @pytest.mark.parametrize("field", ["headcount", "min_area_m2", "max_rent_cny_m2_month"])
-def test_numbers_must_be_positive(field: str) -> None:
-    found = errors(**{field: -5})
-    assert found[0][0] == field and "greater than 0" in found[0][1]
+@pytest.mark.parametrize("value", [-5, 0, 0.5])
+def test_numbers_must_be_at_least_one(field: str, value: float) -> None:
+    found = errors(**{field: value})
+    assert found[0][0] == field
+    assert "greater than or equal to 1" in found[0][1] or "valid integer" in found[0][1]
+
+
+def test_names_refuse_control_characters() -> None:
+    found = errors(name="bad\x00name")
+    assert found[0][0] == "name" and "control characters" in found[0][1]
 
 
 def test_unknown_feature_area_and_stage() -> None:

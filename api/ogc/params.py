@@ -14,6 +14,7 @@ from fastapi import Depends, Path, Query, Request
 from api.problems import Problem
 from spacemap.catalog.collections import COLLECTIONS, Collection, collection_filters
 from spacemap.catalog.queries import DEFAULT_LIMIT, MAX_LIMIT, FeatureQuery
+from spacemap.text import check_plain
 
 COMMON = {"limit", "offset", "bbox", "f"}
 
@@ -106,7 +107,10 @@ def _coerce(name: str, kind: type, raw: str) -> Any:
         return value
     if not raw or len(raw) > 64:
         raise Problem(400, f"{name} 长度须为 1–64 / {name} must have 1–64 characters", field=name)
-    return raw
+    try:
+        return check_plain(raw)
+    except ValueError as exc:
+        raise Problem(400, f"{name}: {exc}", field=name) from None
 
 
 def feature_query(

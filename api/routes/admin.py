@@ -19,6 +19,7 @@ from spacemap.ingest.importer import import_file
 from spacemap.ingest.issues import ImportRejected
 from spacemap.ingest.readers import parse_crs
 from spacemap.store import audit, users
+from spacemap.text import PlainText
 from spacemap.vocab import ROLES
 
 router = APIRouter(prefix="/api", tags=["管理 / Administration"])
@@ -33,7 +34,7 @@ class NewUser(BaseModel):
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")
     password: str = Field(min_length=10, max_length=256)
     role: Role
-    company_name: str | None = Field(None, min_length=1, max_length=128)
+    company_name: PlainText | None = Field(None, min_length=1, max_length=128)
 
     @model_validator(mode="after")
     def _company_named(self) -> NewUser:

@@ -18,6 +18,7 @@ from spacemap.config import get_settings
 from spacemap.store import applications as store
 from spacemap.store import audit
 from spacemap.store.audit import Actor
+from spacemap.text import PlainText
 from spacemap.vocab import APPLICATION_STATUSES
 
 router = APIRouter(prefix="/api", tags=["申请与审核 / Applications and review"])
@@ -28,10 +29,14 @@ Status = Literal[tuple(APPLICATION_STATUSES)]  # type: ignore[valid-type]
 class NewApplication(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    unit_code: str = Field(min_length=1, max_length=64, description="空间单元代码 / unit code")
-    area_m2: float = Field(gt=0, description="申请面积 / floor space applied for, m²")
+    unit_code: PlainText = Field(
+        min_length=1, max_length=64, description="空间单元代码 / unit code"
+    )
+    area_m2: float = Field(ge=1, le=1_000_000, description="申请面积 / floor space applied for, m²")
     profile: CompanyProfile
-    message: str | None = Field(None, max_length=2000, description="附言 / note to the reviewer")
+    message: PlainText | None = Field(
+        None, max_length=2000, description="附言 / note to the reviewer"
+    )
 
     @model_validator(mode="after")
     def _within_need(self) -> NewApplication:
@@ -47,13 +52,13 @@ class NewApplication(BaseModel):
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000, description="理由 / reason (required)")
+    reason: PlainText = Field(min_length=1, max_length=2000, description="理由 / reason (required)")
 
 
 class Withdrawal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(None, max_length=2000)
+    reason: PlainText | None = Field(None, max_length=2000)
 
 
 class CheckView(BaseModel):

@@ -13,6 +13,7 @@ from api.security import Reviewer
 from matching import batch
 from spacemap.config import get_settings
 from spacemap.store import proposals as store
+from spacemap.text import PlainText
 
 router = APIRouter(prefix="/api", tags=["申请与审核 / Applications and review"])
 
@@ -29,7 +30,7 @@ class NewProposal(BaseModel):
 class Acceptance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: PlainText = Field(min_length=1, max_length=2000)
 
 
 @router.post("/proposals", status_code=201, response_model=batch.BatchProposal,

@@ -142,6 +142,7 @@ SELECT a.id, a.company_id, a.company_name, a.unit_id, u.code AS unit_code, a.sco
 FROM applications a JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id
 JOIN areas ar ON ar.id = p.area_id
 WHERE a.status = 'pending' AND a.checks_passed AND a.score IS NOT NULL
+  AND u.available_m2 >= a.requested_m2
 ORDER BY a.id
 """
 
