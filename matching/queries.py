@@ -154,6 +154,13 @@ WHERE t.status = 'in_unit'
 ORDER BY t.name
 """
 
+# Allocations the bureau approved, with the profile the company filed (see training.py).
+APPROVALS = """
+SELECT a.id AS placement_id, a.company_name AS name, a.profile, a.unit_id
+FROM applications a WHERE a.status = 'approved'
+ORDER BY a.id
+"""
+
 RELATED = """
 SELECT code_b FROM industry_relations WHERE code_a = :industry
 UNION SELECT code_a FROM industry_relations WHERE code_b = :industry

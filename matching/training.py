@@ -22,7 +22,7 @@ from matching.features import build_features
 from matching.models import NEGATIVES
 from matching.policy import PROGRAMME_TYPES
 from matching.profile import CompanyProfile, Preferences
-from matching.queries import PLACEMENTS, fetch_candidates, search_params
+from matching.queries import APPROVALS, PLACEMENTS, fetch_candidates, search_params
 
 
 @dataclass
@@ -44,6 +44,18 @@ class TrainingSet:
 def load_placements(session: Session) -> pd.DataFrame:
     result = session.execute(text(PLACEMENTS))
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def approved_profiles(session: Session) -> list[tuple[CompanyProfile, int]]:
+    """(the profile the company filed, the unit it was approved for), oldest first. A profile
+    the current validation refuses (rules tightened since) is left out."""
+    out = []
+    for row in session.execute(text(APPROVALS)):
+        try:
+            out.append((CompanyProfile.model_validate(row.profile), int(row.unit_id)))
+        except ValueError:
+            continue
+    return out
 
 
 def profile_for(row: pd.Series, rng: np.random.Generator) -> CompanyProfile:
@@ -76,12 +88,19 @@ def profile_for(row: pd.Series, rng: np.random.Generator) -> CompanyProfile:
 def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
     rng = np.random.default_rng(seed)
     placements = load_placements(session)
+    # Tenants get a profile drawn for them (in the loop, so the seeded stream stays as it was);
+    # approvals carry the profile the company really filed.
+    cases: list = [row for _, row in placements.iterrows()] + approved_profiles(session)
     frames, labels, groups, sampled = [], [], [], []
-    skipped = synthetic = 0
-    for position, (_, row) in enumerate(placements.iterrows()):
-        profile = profile_for(row, rng)
+    skipped = synthetic = approved = 0
+    for position, case in enumerate(cases):
+        if isinstance(case, tuple):
+            (profile, unit_id), is_synthetic = case, False
+        else:
+            profile, unit_id = profile_for(case, rng), int(case["unit_id"])
+            is_synthetic = bool(case["is_synthetic"])
         cands = fetch_candidates(session, search_params(session, profile, as_of_placement=True))
-        is_pos = (cands["unit_id"] == row["unit_id"]).to_numpy()
+        is_pos = (cands["unit_id"] == unit_id).to_numpy()
         if not is_pos.any():
             skipped += 1
             continue
@@ -95,7 +114,8 @@ def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
         # (and so the trained model) do not depend on the order rows were loaded in.
         groups.append(np.full(len(cands), position))
         sampled.append(mask)
-        synthetic += bool(row["is_synthetic"])
+        synthetic += is_synthetic
+        approved += position >= len(placements)
     X = pd.concat(frames, ignore_index=True)
     y = np.concatenate(labels)
     g = np.concatenate(groups)
@@ -106,4 +126,4 @@ def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
         + g.tobytes()
         + m.tobytes()
     ).hexdigest()
-    return TrainingSet(X, y, g, m, len(frames), skipped, synthetic, 0, digest)
+    return TrainingSet(X, y, g, m, len(frames), skipped, synthetic, approved, digest)

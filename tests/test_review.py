@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from matching.training import build_training_set
 from spacemap.database import session_scope
 from spacemap.ingest.dataset import load_dataset
 from tests.conftest import PASSWORD, ROOT, bearer, token
@@ -223,3 +224,17 @@ def test_reloading_the_dataset_keeps_approved_space(engine: Engine, server: str,
     with session_scope(engine) as session:
         load_dataset(session, force=True)
     assert _unit_available(server, unit) == pytest.approx(taken)
+
+
+def test_approvals_become_training_placements(
+    engine: Engine, server: str, accounts: dict, units: list
+) -> None:
+    app = _apply(server, accounts["company2"], units[9]["unit_code"], 150).json()
+    assert _act(server, accounts["reviewer"], app["id"], "approve", "同意").status_code == 200
+    with session_scope(engine) as session:
+        approved = session.execute(
+            text("SELECT count(*) FROM applications WHERE status = 'approved'")
+        ).scalar_one()
+        ts = build_training_set(session)
+    assert approved >= 1 and 1 <= ts.approvals <= approved
+    assert ts.placements >= ts.synthetic + ts.approvals

@@ -29,7 +29,20 @@ Username = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
 
 
 class NewUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "xinsuan",
+                    "password": "a-long-secret-1",
+                    "role": "company",
+                    "company_name": "芯算智能",
+                },
+                {"username": "li.reviewer", "password": "a-long-secret-2", "role": "reviewer"},
+            ]
+        },
+    )
 
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")
     password: str = Field(min_length=10, max_length=256)

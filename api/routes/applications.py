@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query
@@ -23,11 +25,25 @@ from spacemap.vocab import APPLICATION_STATUSES
 
 router = APIRouter(prefix="/api", tags=["申请与审核 / Applications and review"])
 
+EXAMPLE_PROFILE = FsPath(__file__).resolve().parents[2] / "examples" / "ai-chip-startup.json"
+
 Status = Literal[tuple(APPLICATION_STATUSES)]  # type: ignore[valid-type]
 
 
 class NewApplication(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit_code": "quantum_academy-0016",
+                    "area_m2": 200,
+                    "profile": json.loads(EXAMPLE_PROFILE.read_text(encoding="utf-8")),
+                    "message": "计划明年一季度入驻 / plan to move in next quarter",
+                }
+            ]
+        },
+    )
 
     unit_code: PlainText = Field(
         min_length=1, max_length=64, description="空间单元代码 / unit code"
@@ -50,7 +66,12 @@ class NewApplication(BaseModel):
 
 
 class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "符合片区正面清单，材料齐全 / on the whitelist"}]
+        },
+    )
 
     reason: PlainText = Field(min_length=1, max_length=2000, description="理由 / reason (required)")
 

@@ -1,0 +1,75 @@
+"""What every client sees at the edges: problem details, limits, statistics, imports."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def test_validation_errors_name_the_field_and_reason(server: str) -> None:
+    bad = {"name": "x", "industry": "fintek", "stage": "seed", "headcount": 3,
+           "min_area_m2": 300, "max_area_m2": 100, "max_rent_cny_m2_month": 80}  # fmt: skip
+    reply = httpx.post(f"{server}/api/match", json=bad)
+    assert reply.status_code == 422
+    assert reply.headers["content-type"] == "application/problem+json"
+    problem = reply.json()
+    assert problem["status"] == 422 and problem["field"] == "industry"
+    assert "did you mean 'fintech'" in problem["detail"]
+    assert {e["field"] for e in problem["errors"]} >= {"industry"}
+
+
+def test_oversized_requests_are_refused_before_reading(server: str) -> None:
+    huge = b'{"name": "' + b"x" * 400_000 + b'"}'
+    reply = httpx.post(f"{server}/api/match", content=huge,
+                       headers={"content-type": "application/json"})  # fmt: skip
+    assert reply.status_code == 413 and reply.json()["status"] == 413
+
+
+def test_errors_never_carry_a_traceback(server: str) -> None:
+    for reply in (
+        httpx.get(f"{server}/no/such/page"),
+        httpx.get(f"{server}/collections/parks/items/%00"),
+        httpx.post(
+            f"{server}/api/match",
+            content=b"{not json",
+            headers={"content-type": "application/json"},
+        ),
+    ):
+        assert reply.status_code < 500, reply.text
+        assert "Traceback" not in reply.text and 'File "' not in reply.text
+        assert reply.headers["content-type"] == "application/problem+json"
+        assert reply.headers["x-request-id"]
+
+
+def test_statistics_add_up_and_state_the_plan(server: str, accounts: dict) -> None:
+    stats = httpx.get(f"{server}/api/stats", headers=accounts["planner"]).json()
+    units = httpx.get(f"{server}/collections/space-units/items?limit=10000").json()["features"]
+    capacity = sum(f["properties"]["capacity_m2"] for f in units)
+    available = sum(f["properties"]["available_m2"] for f in units)
+    assert abs(sum(a["capacity_m2"] for a in stats["areas"]) - capacity) < 1
+    assert abs(sum(z["available_m2"] for z in stats["zones"]) - available) < 1
+    assert len(stats["areas"]) == 8 and len(stats["zones"]) == 3
+    for a in stats["areas"]:
+        if a["capacity_m2"]:
+            expected = 100 * (a["capacity_m2"] - a["available_m2"]) / a["capacity_m2"]
+            assert abs(a["occupancy_pct"] - expected) < 0.1
+    inc = stats["incubation"]
+    assert inc["baseline_2020_m2"] == 285_600 and inc["target_2025_m2"] == 1_500_000
+    assert "not a district census" in inc["note"]
+
+
+def test_admin_imports_a_register_all_or_nothing(server: str, accounts: dict) -> None:
+    good = "name_zh,park_type,lng,lat\n测试导入园区（合成）,incubator,114.05,22.54\n"
+    bad = "name_zh,park_type,lng,lat\n坏行,castle,114.05,22.54\n另一个,incubator,200,22.54\n"
+    url = f"{server}/api/imports/parks"
+    refused = httpx.post(url, files={"file": ("parks.csv", bad, "text/csv")},
+                         headers=accounts["admin"])  # fmt: skip
+    assert refused.status_code == 422
+    fields = {e["field"] for e in refused.json()["errors"]}
+    assert {"park_type", "lng"} <= fields
+    done = httpx.post(url, files={"file": ("parks.csv", good, "text/csv")},
+                      headers=accounts["admin"])  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert done.json()["rows"] == 1
+    as_planner = httpx.post(url, files={"file": ("parks.csv", good, "text/csv")},
+                            headers=accounts["planner"])  # fmt: skip
+    assert as_planner.status_code == 403
