@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, bearer, loaded_database, run_cli, serving, token
+from tests.conftest import PASSWORD, ROOT, bearer, loaded_database, run_cli, serving, token
 
 
 def test_validation_errors_name_the_field_and_reason(server: str) -> None:
@@ -88,3 +89,11 @@ def test_admin_imports_a_register_all_or_nothing(private_server: tuple) -> None:
     assert done.json()["rows"] == 1
     imported = httpx.get(f"{server}/collections/parks/items", params={"limit": 1000}).json()
     assert "测试导入园区（合成）" in {f["properties"]["name_zh"] for f in imported["features"]}
+
+
+def test_http_matching_is_deterministic(server: str) -> None:
+    profile = json.loads((ROOT / "examples" / "biotech-lab.json").read_text(encoding="utf-8"))
+    first = httpx.post(f"{server}/api/match", json=profile, timeout=60)
+    second = httpx.post(f"{server}/api/match", json=profile, timeout=60)
+    assert first.status_code == 200 and first.json() == second.json()
+    assert first.json()["sites"], "the example should find sites"
