@@ -5,8 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+WEBLIB := web/node_modules/.installed-stamp
 
-.PHONY: install db data run test lint geodata down clean help
+.PHONY: install browser db data run test lint geodata down clean help
 
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
@@ -19,7 +20,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,eval]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The maps' browser libraries, from the npm registry (served by spacemap itself: no CDN).
+$(WEBLIB): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(WEBLIB)
+
+install: $(STAMP) $(WEBLIB)
+
+browser:
+	sh scripts/ensure-browser.sh
 
 db: install
 	$(BIN)/spacemap db up
@@ -36,7 +45,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: db lint
+test: db lint browser
 	$(BIN)/python -m pytest
 
 geodata: install
@@ -46,4 +55,4 @@ down:
 	$(BIN)/spacemap db down
 
 clean: down
-	rm -rf $(VENV) .spacemap
+	rm -rf $(VENV) .spacemap web/node_modules

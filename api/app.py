@@ -1,14 +1,19 @@
-"""The FastAPI application factory (``uvicorn api.app:create_app --factory``)."""
+"""The FastAPI application factory (``uvicorn api.app:create_app --factory``).
+
+The composition root: the API routers, the web pages (``web.pages``) and their static files.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import openapi, problems
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
 from api.routes import admin, applications, auth, match, proposals, stats, system
 from spacemap import __version__
+from web import assets, pages
 
 DESCRIPTION = """
 福田区产业空间地图与企业匹配服务 / Futian industrial-space map and company matching.
@@ -36,5 +41,9 @@ def create_app() -> FastAPI:
     app.add_middleware(RequestContext)
     for module in (system, ogc, auth, match, applications, proposals, stats, admin):
         app.include_router(module.router)
+    app.include_router(pages.router)
+    assets.check_installed()
+    app.mount("/static/vendor", StaticFiles(directory=assets.VENDOR_DIR), name="vendor")
+    app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")
     openapi.install(app)
     return app

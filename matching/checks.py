@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from matching.match import choose_model, failed_checks, score_candidates
 from matching.profile import CompanyProfile
 from matching.queries import fetch_unit_checks, search_params
+from spacemap import review
+from spacemap.store import applications as app_store
+from spacemap.store.audit import Actor
 
 PASSED = {
     "whitelist": ("行业在该片区正面清单内", "industry on this area's whitelist"),
@@ -70,3 +73,37 @@ def assess(
         hit = np.flatnonzero(cands["unit_code"].to_numpy() == unit_code)
         score = round(float(scores[hit[0]]), 1) if len(hit) else None
     return UnitAssessment(checks=checks, score=score, model=info.name)
+
+
+def decide(
+    session: Session, actor: Actor, application_id: int, action: str, reason: str | None,
+    model_dir: Path,
+) -> None:  # fmt: skip
+    """A workflow action; approval first re-runs the automatic checks on today's data."""
+    checks = None
+    if action == "approve":
+        row = app_store.get_row(session, application_id)
+        if row is None:
+            raise review.NotFound(f"申请 #{application_id} 不存在",
+                                  f"application {application_id} not found")  # fmt: skip
+        profile = CompanyProfile.model_validate(row["profile"])
+        found = assess(session, profile, row["unit_code"], row["requested_m2"], model_dir)
+        checks = [c.model_dump() for c in found.checks]
+    review.decide(session, actor, application_id, action, reason, checks)
+
+
+def file_application(
+    session: Session, actor: Actor, profile: CompanyProfile, unit_code: str, area_m2: float,
+    message: str | None, model_dir: Path,
+) -> int:  # fmt: skip
+    """Assess the unit for this company and file the application with its checks and score."""
+    try:
+        found = assess(session, profile, unit_code, area_m2, model_dir)
+    except UnknownUnit:
+        raise review.NotFound(f"空间单元 {unit_code} 不存在", f"unit {unit_code} not found",
+                              "unit_code") from None  # fmt: skip
+    app = review.submit(
+        session, actor, unit_code, area_m2, profile.model_dump(mode="json"), profile.industry,
+        found.score, found.model, [c.model_dump() for c in found.checks], message,
+    )  # fmt: skip
+    return app.id

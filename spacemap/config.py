@@ -30,6 +30,15 @@ class Settings(BaseSettings):
         default=None,
         description="Where `spacemap train` writes the ranker (default state_dir/models).",
     )
+    basemap: str = Field(
+        default="none",
+        description="Default map background: none (offline), osm, amap, tianditu or custom.",
+    )
+    tianditu_key: str | None = Field(default=None, description="天地图 key (for basemap=tianditu).")
+    tile_url: str | None = Field(
+        default=None, description="Your own tile server, e.g. http://tiles.intranet/{z}/{x}/{y}.png"
+    )
+    tile_datum: str = Field(default="wgs84", description="Datum of tile_url's tiles: wgs84|gcj02.")
     host: str = Field(default="127.0.0.1", description="Address `spacemap serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `spacemap serve` binds.")
 

@@ -13,9 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.deps import DbSession
 from api.problems import Problem
 from api.security import AuditReader, Company, CompanyOrReviewer, Reviewer
-from matching.checks import UnknownUnit, assess
+from matching import checks
 from matching.profile import CompanyProfile
-from spacemap import review
 from spacemap.config import get_settings
 from spacemap.store import applications as store
 from spacemap.store import audit
@@ -174,25 +173,11 @@ def apply(
     """File an application for one unit. Every automatic check is recorded with it; an
     application that fails a check is still filed (the reviewer sees why) but cannot be approved
     until it passes."""
-    try:
-        found = assess(session, body.profile, body.unit_code, body.area_m2,
-                       get_settings().resolved_model_dir())  # fmt: skip
-    except UnknownUnit:
-        raise Problem(404, f"空间单元 {body.unit_code} 不存在 / unit {body.unit_code} not found",
-                      field="unit_code") from None  # fmt: skip
-    app = review.submit(
-        session,
-        actor,
-        body.unit_code,
-        body.area_m2,
-        body.profile.model_dump(mode="json"),
-        body.profile.industry,
-        found.score,
-        found.model,
-        [c.model_dump() for c in found.checks],
-        body.message,
-    )
-    return _view(_visible(session, actor, app.id))
+    app_id = checks.file_application(
+        session, actor, body.profile, body.unit_code, body.area_m2, body.message,
+        get_settings().resolved_model_dir(),
+    )  # fmt: skip
+    return _view(_visible(session, actor, app_id))
 
 
 @router.get("/applications", response_model=ApplicationPage, summary="申请队列 / Queue")
@@ -223,23 +208,11 @@ def one(
     return _view(_visible(session, actor, application_id))
 
 
-def _fresh_checks(session: DbSession, application_id: int) -> list[dict[str, Any]]:
-    row = store.get_row(session, application_id)
-    if row is None:
-        raise Problem(
-            404, f"申请 #{application_id} 不存在 / application {application_id} not found"
-        )
-    profile = CompanyProfile.model_validate(row["profile"])
-    found = assess(session, profile, row["unit_code"], row["requested_m2"],
-                   get_settings().resolved_model_dir())  # fmt: skip
-    return [c.model_dump() for c in found.checks]
-
-
 def _decide(
     session: DbSession, actor: Actor, application_id: int, action: str, reason: str | None
 ) -> ApplicationView:
-    checks = _fresh_checks(session, application_id) if action == "approve" else None
-    review.decide(session, actor, application_id, action, reason, checks)
+    checks.decide(session, actor, application_id, action, reason,
+                  get_settings().resolved_model_dir())  # fmt: skip
     return _view(_visible(session, actor, application_id))
 
 

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.deps import DbSession
-from spacemap import __version__, models
+from spacemap import __version__
 from spacemap.database import server_versions
-from spacemap.store.common import provenance_counts
+from web.pages import page_actor, zone_page
 
 router = APIRouter()
 
@@ -71,24 +71,9 @@ def _wants_json(request: Request, f: str | None) -> bool:
     return "text/html" not in accept
 
 
-@router.get("/", summary="着陆页 / Landing page (JSON or HTML)", response_model=None)
+@router.get("/", summary="着陆页 / Landing page (JSON for clients, the zone map for browsers)",
+            response_model=None)  # fmt: skip
 def landing(request: Request, session: DbSession, f: str | None = None) -> dict | HTMLResponse:
     if _wants_json(request, f):
         return _landing(request)
-    counts = provenance_counts(
-        session, [models.Zone, models.Area, models.Park, models.SpaceUnit, models.Tenant]
-    )
-    rows = "".join(
-        f"<tr><td>{name}</td><td>{c['rows']}</td><td>{c['estimated']}</td><td>{c['synthetic']}</td></tr>"
-        for name, c in counts.items()
-    )
-    html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>{TITLE_ZH} / {TITLE_EN}</title></head><body>
-<h1>{TITLE_ZH} <small lang="en">{TITLE_EN}</small></h1>
-<p>数据概况 / Dataset summary — 估算与合成数据均已标注 /
-estimated and synthetic rows are flagged.</p>
-<table border="1" cellpadding="4"><tr><th>表 / table</th><th>行 / rows</th>
-<th>估算 / estimated</th><th>合成 / synthetic</th></tr>{rows}</table>
-<p><a href="/docs">API 文档 / API docs</a> · <a href="/health">健康检查 / health</a></p>
-</body></html>"""
-    return HTMLResponse(html)
+    return zone_page(request, session, page_actor(request, session))

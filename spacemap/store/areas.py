@@ -52,3 +52,9 @@ def areas_containing(
         {"x": list(map(float, lng)), "y": list(map(float, lat))},
     ).all()
     return [r[1] for r in rows]
+
+
+def area_names(session: Session) -> dict[str, str]:
+    """Area code → "中文名 / English name", for pick lists."""
+    rows = session.execute(text("SELECT code, name_zh, name_en FROM areas ORDER BY code"))
+    return {code: f"{zh} / {en}" for code, zh, en in rows}

@@ -1,0 +1,182 @@
+"""The three pages, used as a person would, in Debian's chromium with the network blocked.
+
+Every request that does not go to the spacemap server is aborted and recorded: the pages must
+work with the cable pulled. Screenshots of each step go to ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, ROOT
+
+playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
+CHROMIUM = Path(os.environ.get("SPACEMAP_CHROMIUM", "/usr/bin/chromium"))
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+LAYER_COUNTS = """() => {
+  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
+    .find(v => v instanceof L.Map);
+  let polygons = 0, circles = 0, markers = 0;
+  map.eachLayer(l => {
+    if (l instanceof L.Polygon) polygons++;
+    else if (l instanceof L.CircleMarker) circles++;
+    else if (l instanceof L.Marker) markers++;
+  });
+  return {polygons, circles, markers};
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.outside = []  # requests that would have left the machine
+    pg.errors = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(server):
+            r.continue_()
+        else:
+            pg.outside.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def shot(pg: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def sign_in(pg: Any, server: str, username: str, next_path: str) -> None:
+    pg.goto(f"{server}/login?next={next_path}")
+    pg.fill("input[name=username]", username)
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("form[action='/login'] button")
+    pg.wait_for_load_state("networkidle")
+
+
+def test_zone_map_draws_offline(page: Any, server: str) -> None:
+    page.goto(f"{server}/", wait_until="networkidle")
+    counts = page.evaluate(LAYER_COUNTS)
+    assert counts["polygons"] >= 1 + 3 + 8  # Futian, the axis and wings, the eight areas
+    assert counts["circles"] >= 29  # every park
+    assert page.outside == [] and page.errors == []
+    assert page.locator(".spacemap-legend").count() >= 2
+    page.fill(".leaflet-control-search input", "金融科技")
+    page.dispatch_event(".leaflet-control-search input", "keyup")
+    page.wait_for_selector(".leaflet-control-search .search-tip")
+    assert "国际金融科技城" in page.inner_text(".leaflet-control-search .search-tooltip")
+    shot(page, "1-zone-map")
+
+
+UNIT_TOOLTIPS = """() => Object.keys(window).map(k => window[k])
+  .filter(v => v instanceof L.MarkerClusterGroup)
+  .flatMap(g => g.getLayers().map(l => l.getTooltip().getContent()))"""
+
+
+def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
+    """What the zone map's unit layer says is free in ``unit`` (its marker's tooltip)."""
+    page.goto(f"{server}/map", wait_until="networkidle")
+    tips = [t for t in page.evaluate(UNIT_TOOLTIPS) if t.startswith(f"{unit} ")]
+    assert len(tips) == 1, f"{unit} not on the map"
+    return float(re.search(r" · (\d+) m²", tips[0]).group(1))
+
+
+def test_company_searches_applies_and_the_reviewer_approves(
+    page: Any, server: str, accounts: dict
+) -> None:
+    sign_in(page, server, "acme", "/search")
+    page.fill("input[name=name]", "芯算智能（合成）")
+    page.select_option("select[name=industry]", "ic")
+    page.fill("input[name=min_area_m2]", "120")
+    page.fill("input[name=max_area_m2]", "300")
+    page.fill("input[name=max_rent_cny_m2_month]", "160")
+    page.check("input[name=near_hk_border]")
+    page.click("#search-button")
+    page.wait_for_load_state("networkidle")
+    sites = page.locator("#results .site")
+    assert sites.count() >= 3
+    assert page.evaluate(LAYER_COUNTS)["markers"] >= 3
+    assert page.locator(".miss").count() >= 1
+    shot(page, "2-company-search")
+    unit = sites.nth(0).get_attribute("data-unit")
+    before = _unit_available_on_map(page, server, unit)
+    page.go_back()
+    page.goto(f"{server}/search")
+    page.fill("input[name=name]", "芯算智能（合成）")
+    page.select_option("select[name=industry]", "ic")
+    page.fill("input[name=min_area_m2]", "120")
+    page.fill("input[name=max_area_m2]", "300")
+    page.fill("input[name=max_rent_cny_m2_month]", "160")
+    page.check("input[name=near_hk_border]")
+    page.click("#search-button")
+    page.wait_for_load_state("networkidle")
+    first = page.locator(f"#results .site[data-unit='{unit}']")
+    first.locator("input[name=area_m2]").fill("120")
+    first.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "已提交申请" in page.inner_text("#notice")
+    app_id = page.locator("#my-applications tbody tr").first.get_attribute("data-id")
+    shot(page, "3-company-applied")
+
+    page.context.clear_cookies()
+    sign_in(page, server, "reviewer", "/review")
+    row = page.locator(f"#queue tr[data-id='{app_id}']")
+    assert row.count() == 1
+    page.click("#queue th:nth-child(7)")  # sort by score
+    shot(page, "4-review-queue")
+    page.goto(f"{server}/review/{app_id}", wait_until="networkidle")
+    assert page.evaluate(LAYER_COUNTS)["markers"] >= 1
+    page.fill("textarea[name=reason]", "符合正面清单，材料齐全")
+    page.click("button[value=approve]")
+    page.wait_for_load_state("networkidle")
+    assert page.get_attribute("#status", "data-status") == "approved"
+    shot(page, "5-application-approved")
+    after = _unit_available_on_map(page, server, unit)
+    assert after == pytest.approx(before - 120, abs=1)
+    assert page.outside == [] and page.errors == []
+
+
+def test_batch_proposal_page_maps_who_goes_where(page: Any, server: str, accounts: dict) -> None:
+    sign_in(page, server, "reviewer", "/review/proposal")
+    page.select_option("select[name=method]", "optimal")
+    page.click("form[action='/review/proposal'] button")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#placements").count() == 1
+    shot(page, "6-batch-proposal")
+    assert page.outside == [] and page.errors == []
+
+
+def test_pages_refuse_the_wrong_people(server: str, accounts: dict) -> None:
+    anonymous = httpx.get(f"{server}/review", follow_redirects=False)
+    assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
