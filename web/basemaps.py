@@ -82,11 +82,12 @@ def to_display(lng: Any, lat: Any, datum: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _convert(coords: Any, datum: str) -> Any:
-    arr = np.asarray(coords, dtype=float)
-    if arr.ndim == 1:
-        x, y = to_display(arr[0], arr[1], datum)
+    """Any GeoJSON coordinate nesting (rings may differ in length: no ragged arrays)."""
+    if isinstance(coords[0], (int, float)):
+        x, y = to_display(coords[0], coords[1], datum)
         return [float(x), float(y)]
-    if arr.ndim == 2:
+    if isinstance(coords[0][0], (int, float)):
+        arr = np.asarray(coords, dtype=float)
         x, y = to_display(arr[:, 0], arr[:, 1], datum)
         return np.column_stack([x, y]).tolist()
     return [_convert(part, datum) for part in coords]

@@ -1,0 +1,286 @@
+"""The bureau's review desk (审核工作台): the queue, one application, the batch proposal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from matching import batch, checks
+from matching.match import match
+from matching.profile import CompanyProfile
+from spacemap import review
+from spacemap.config import get_settings
+from spacemap.store import applications as app_store
+from spacemap.store import audit
+from spacemap.store import proposals as proposal_store
+from spacemap.store.areas import area_names
+from spacemap.store.audit import Actor
+from spacemap.taxonomy import sectors
+from spacemap.vocab import APPLICATION_STATUSES
+from web import maps
+from web.pages.common import (
+    DB,
+    PageActor,
+    login_redirect,
+    map_parts,
+    pick_basemap,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+
+# ---------------------------------------------------------------- bureau review (审核工作台)
+
+ACTION_LABELS = {
+    "approve": ("批准", "approved"),
+    "reject": ("驳回", "rejected"),
+    "request_info": ("要求补充材料", "more information requested"),
+}
+
+
+def _reviewer(request: Request, actor: Actor | None) -> Response | None:
+    if actor is None:
+        return login_redirect(request)
+    if actor.role != "reviewer":
+        return HTMLResponse("<p>仅限审核员 / reviewers only</p>", status_code=403)
+    return None
+
+
+@router.get("/review", response_model=None)
+def queue(
+    request: Request,
+    session: DB,
+    actor: PageActor,
+    area: str = "",
+    industry: str = "",
+    status: str = "",
+    min_age_days: float | None = None,
+) -> Response:
+    refused = _reviewer(request, actor)
+    if refused:
+        return refused
+    f = app_store.QueueFilter(
+        area or None,
+        industry or None,
+        status if status in APPLICATION_STATUSES else None,
+        min_age_days,
+        None,
+        500,
+        0,
+    )
+    items = app_store.queue(session, f)
+    return render(
+        request,
+        "review.html",
+        actor,
+        items=items,
+        total=items[0]["total"] if items else 0,
+        f=f,
+        areas=sorted(area_names(session).items()),
+        sectors=sorted(sectors().items()),
+        statuses=list(APPLICATION_STATUSES.items()),
+        statuses_map=APPLICATION_STATUSES,
+        title_zh="审核工作台",
+        title_en="Review queue",
+    )
+
+
+def _application_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    application_id: int,
+    error: str | None = None,
+    notice: str | None = None,
+) -> Response:
+    row = app_store.get_row(session, application_id)
+    if row is None:
+        return HTMLResponse("<p>申请不存在 / no such application</p>", status_code=404)
+    profile = CompanyProfile.model_validate(row["profile"])
+    result = match(
+        session, profile, get_settings().resolved_model_dir(), limit=6, near_miss_limit=0
+    )
+    others = [s for s in result.sites if s.unit_code != row["unit_code"]][:5]
+    unit = maps.features(session, "space-units", park=row["park_code"])["features"]
+    here = next(f for f in unit if f["id"] == row["unit_code"])["geometry"]["coordinates"]
+    points = [
+        {
+            "lng": here[0],
+            "lat": here[1],
+            "color": "#d7301f",
+            "label": f"申请单元 / applied for: {row['unit_code']}",
+        }
+    ]
+    points += [
+        {
+            "lng": s.location.lng,
+            "lat": s.location.lat,
+            "label": f"{s.park_name_zh} {s.unit_code} · {s.score:.0f}",
+        }
+        for s in others
+    ]
+    basemap, _ = pick_basemap(None)
+    parts = map_parts(maps.assignments_map(session, basemap, points))
+    trail = audit.for_application(session, application_id)
+    return render(
+        request,
+        "application.html",
+        actor,
+        a=row,
+        others=others,
+        trail=trail,
+        map=parts,
+        error=error,
+        notice=notice,
+        statuses_map=APPLICATION_STATUSES,
+        title_zh=f"申请 #{application_id}",
+        title_en=f"Application #{application_id}",
+    )
+
+
+@router.get("/review/proposal", response_model=None)
+def proposal_page(request: Request, session: DB, actor: PageActor) -> Response:
+    refused = _reviewer(request, actor)
+    if refused:
+        return refused
+    latest = proposal_store.latest(session, 1)
+    return _proposal(request, session, actor, latest[0] if latest else None)
+
+
+def _proposal(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    proposal: Any,
+    error: str | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    view = batch.view(proposal) if proposal is not None else None
+    parts = None
+    if view is not None:
+        units = {
+            f["id"]: f["geometry"]["coordinates"]
+            for f in maps.features(session, "space-units")["features"]
+        }
+        points = [
+            {
+                "lng": units[p.unit_code][0],
+                "lat": units[p.unit_code][1],
+                "label": f"{p.company_name} → {p.unit_code} ({p.score})",
+            }
+            for p in view.placements
+            if p.unit_code in units
+        ]
+        basemap, _ = pick_basemap(None)
+        parts = map_parts(maps.assignments_map(session, basemap, points))
+    return render(
+        request,
+        "proposal.html",
+        actor,
+        p=view,
+        map=parts,
+        error=error,
+        notice=notice,
+        title_zh="批量分配方案",
+        title_en="Batch proposal",
+    )
+
+
+@router.post("/review/proposal", response_model=None)
+def propose(
+    request: Request, session: DB, actor: PageActor, method: Annotated[str, Form()] = "optimal"
+) -> Response:
+    refused = _reviewer(request, actor)
+    if refused:
+        return refused
+    if method not in ("optimal", "greedy", "deferred_acceptance"):
+        method = "optimal"
+    made = batch.propose(session, actor, method)  # type: ignore[arg-type, union-attr]
+    return _proposal(request, session, actor, proposal_store.get(session, made.id))  # type: ignore[arg-type]
+
+
+@router.post("/review/proposal/{proposal_id}/accept", response_model=None)
+def accept(
+    request: Request,
+    session: DB,
+    actor: PageActor,
+    proposal_id: int,
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+) -> Response:
+    refused = _reviewer(request, actor)
+    if refused:
+        return refused
+    try:
+        with session.begin_nested():
+            batch.accept(
+                session,
+                actor,
+                proposal_id,
+                reason,  # type: ignore[arg-type]
+                get_settings().resolved_model_dir(),
+            )
+    except review.ReviewError as exc:
+        return _proposal(
+            request,
+            session,
+            actor,
+            proposal_store.get(session, proposal_id),
+            error=f"{exc.zh} / {exc.en}",
+        )  # type: ignore[arg-type]
+    return _proposal(
+        request,
+        session,
+        actor,
+        proposal_store.get(session, proposal_id),
+        notice="方案已整体接受 / proposal accepted",
+    )  # type: ignore[arg-type]
+
+
+@router.get("/review/{application_id}", response_model=None)
+def application(request: Request, session: DB, actor: PageActor, application_id: int) -> Response:
+    refused = _reviewer(request, actor)
+    if refused:
+        return refused
+    return _application_page(request, session, actor, application_id)  # type: ignore[arg-type]
+
+
+@router.post("/review/{application_id}", response_model=None)
+def decide(
+    request: Request,
+    session: DB,
+    actor: PageActor,
+    application_id: int,
+    action: Annotated[str, Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    refused = _reviewer(request, actor)
+    if refused:
+        return refused
+    try:
+        with session.begin_nested():
+            checks.decide(
+                session,
+                actor,
+                application_id,
+                action,
+                reason,  # type: ignore[arg-type]
+                get_settings().resolved_model_dir(),
+            )
+    except review.ReviewError as exc:
+        return _application_page(
+            request,
+            session,
+            actor,
+            application_id,  # type: ignore[arg-type]
+            error=f"{exc.zh} / {exc.en}",
+        )
+    return _application_page(
+        request,
+        session,
+        actor,
+        application_id,  # type: ignore[arg-type]
+        notice="已{} / {}".format(*ACTION_LABELS.get(action, (action, action))),
+    )

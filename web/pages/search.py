@@ -1,0 +1,194 @@
+"""Company search (企业找空间): the profile form, ranked results beside a map, applying, and
+the company's own applications."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from matching import checks
+from matching.match import match
+from matching.profile import CompanyProfile, PolicyFlags, Preferences
+from spacemap import review
+from spacemap.config import get_settings
+from spacemap.database import get_engine, session_scope
+from spacemap.store import applications as app_store
+from spacemap.store.audit import Actor
+from spacemap.taxonomy import sectors
+from spacemap.vocab import APPLICATION_STATUSES, STAGES, UNIT_FEATURES
+from web import maps
+from web.pages.common import (
+    DB,
+    PageActor,
+    login_redirect,
+    map_parts,
+    pick_basemap,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+
+# ---------------------------------------------------------------- company search (企业找空间)
+
+DEFAULT_FORM: dict[str, Any] = {
+    "name": "",
+    "industry": "ai",
+    "stage": "startup",
+    "headcount": 20,
+    "min_area_m2": 100,
+    "max_area_m2": 300,
+    "max_rent_cny_m2_month": 150,
+    "required_features": [],
+    "near_hk_border": False,
+    "near_metro": False,
+    "wants_programme": False,
+    "national_high_tech": False,
+    "futian_talent": False,
+}
+
+
+def _search_context(**extra: Any) -> dict[str, Any]:
+    return {
+        "sectors": sorted(sectors().items()),
+        "stages": list(STAGES.items()),
+        "features": list(UNIT_FEATURES.items()),
+        "title_zh": "企业找空间",
+        "title_en": "Find space",
+        **extra,
+    }
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_form(request: Request, actor: PageActor) -> HTMLResponse:
+    return render(
+        request,
+        "search.html",
+        actor,
+        **_search_context(form=DEFAULT_FORM, errors=None, result=None),
+    )
+
+
+def _profile_from_form(form: dict[str, Any]) -> CompanyProfile:
+    return CompanyProfile(
+        name=form["name"],
+        industry=form["industry"],
+        stage=form["stage"],
+        headcount=form["headcount"],
+        min_area_m2=form["min_area_m2"],
+        max_area_m2=form["max_area_m2"],
+        max_rent_cny_m2_month=form["max_rent_cny_m2_month"],
+        required_features=form["required_features"],
+        preferences=Preferences(
+            near_hk_border=form["near_hk_border"],
+            near_metro=form["near_metro"],
+            wants_programme=form["wants_programme"],
+        ),
+        flags=PolicyFlags(
+            national_high_tech=form["national_high_tech"], futian_talent=form["futian_talent"]
+        ),
+    )
+
+
+@router.post("/search", response_class=HTMLResponse)
+async def search(request: Request, actor: PageActor) -> HTMLResponse:
+    raw = await request.form()
+    form = {**DEFAULT_FORM, **{k: raw.get(k) for k in DEFAULT_FORM if k in raw}}
+    form["required_features"] = raw.getlist("required_features")
+    for flag in (
+        "near_hk_border",
+        "near_metro",
+        "wants_programme",
+        "national_high_tech",
+        "futian_talent",
+    ):
+        form[flag] = flag in raw
+    try:
+        profile = _profile_from_form(form)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(map(str, e["loc"])) or "form", "reason": e["msg"]}
+            for e in exc.errors()
+        ]
+        return render(
+            request, "search.html", actor, **_search_context(form=form, errors=errors, result=None)
+        )
+    from starlette.concurrency import run_in_threadpool
+
+    context = await run_in_threadpool(_search_results, profile)
+    return render(
+        request, "search.html", actor, **_search_context(form=form, errors=None, **context)
+    )
+
+
+def _search_results(profile: CompanyProfile) -> dict[str, Any]:
+    with session_scope(get_engine()) as session:
+        result = match(session, profile, get_settings().resolved_model_dir())
+        basemap, _ = pick_basemap(None)
+        data = result.model_dump(mode="json")
+        parts = map_parts(
+            maps.sites_map(
+                session,
+                basemap,
+                data["sites"],
+                data["near_misses"],
+                profile.preferences.near_hk_border,
+            )
+        )
+    return {
+        "result": result,
+        "map": parts,
+        "profile": profile,
+        "profile_json": profile.model_dump_json(),
+    }
+
+
+@router.post("/search/apply", response_model=None)
+def apply(
+    request: Request,
+    session: DB,
+    actor: PageActor,
+    unit_code: Annotated[str, Form(max_length=64)],
+    area_m2: Annotated[float, Form(ge=1, le=1_000_000)],
+    profile: Annotated[str, Form(max_length=20_000)],
+) -> Response:
+    if actor is None or actor.role != "company":
+        return login_redirect(request)
+    parsed = CompanyProfile.model_validate(json.loads(profile))
+    try:
+        app_id = checks.file_application(
+            session, actor, parsed, unit_code, area_m2, None, get_settings().resolved_model_dir()
+        )
+    except review.ReviewError as exc:
+        return _my_page(request, session, actor, f"✗ {exc.zh} / {exc.en}")
+    return _my_page(
+        request,
+        session,
+        actor,
+        f"已提交申请 #{app_id} / application #{app_id} filed for {unit_code}",
+    )
+
+
+def _my_page(request: Request, session: Session, actor: Actor, notice: str | None) -> HTMLResponse:
+    items = app_store.queue(session, app_store.QueueFilter(company_id=actor.id, limit=500))
+    return render(
+        request,
+        "my.html",
+        actor,
+        items=items,
+        notice=notice,
+        statuses_map=APPLICATION_STATUSES,
+        title_zh="我的申请",
+        title_en="My applications",
+    )
+
+
+@router.get("/my", response_model=None)
+def my(request: Request, session: DB, actor: PageActor) -> Response:
+    if actor is None or actor.role != "company":
+        return login_redirect(request)
+    return _my_page(request, session, actor, None)

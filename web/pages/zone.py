@@ -1,0 +1,76 @@
+"""The planners' zone map (规划视图), built once per data version."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from spacemap.catalog.queries import versions
+from spacemap.store.audit import Actor
+from web import maps
+from web.basemaps import Basemap
+from web.pages.common import (
+    DB,
+    ZONE_TABLES,
+    PageActor,
+    map_parts,
+    pick_basemap,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+
+# ---------------------------------------------------------------- zone map (规划视图)
+
+_zone_cache: dict[str, dict[str, str]] = {}
+_zone_lock = threading.Lock()
+
+
+def zone_map_parts(session: Session, basemap: Basemap, measure: str) -> dict[str, str]:
+    """Built once per data version, basemap and shading; rebuilt when the data changes."""
+    key = f"{versions(session, ZONE_TABLES)}|{basemap.key}|{measure}"
+    with _zone_lock:
+        cached = _zone_cache.get(key)
+    if cached is None:
+        cached = map_parts(maps.zone_map(session, basemap, measure))
+        with _zone_lock:
+            _zone_cache.clear()
+            _zone_cache[key] = cached
+    return cached
+
+
+def zone_page(
+    request: Request,
+    session: Session,
+    actor: Actor | None,
+    basemap: str | None = None,
+    measure: str = "available_m2",
+) -> HTMLResponse:
+    chosen, options = pick_basemap(basemap)
+    measure = measure if measure in ("available_m2", "occupancy_pct") else "available_m2"
+    parts = zone_map_parts(session, chosen, measure)
+    return render(
+        request,
+        "zone.html",
+        actor,
+        map=parts,
+        basemap=chosen,
+        basemaps=options,
+        measure=measure,
+        title_zh="规划视图",
+        title_en="Zone map",
+    )
+
+
+@router.get("/map", response_class=HTMLResponse)
+def zone(
+    request: Request,
+    session: DB,
+    actor: PageActor,
+    basemap: str | None = None,
+    measure: str = "available_m2",
+) -> HTMLResponse:
+    return zone_page(request, session, actor, basemap, measure)
