@@ -16,7 +16,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.policy import BORDER_CROSSINGS, SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
+from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
 
 # Per area: the first of the company's sectors on its whitelist, and whether it is a lead sector.
@@ -66,11 +66,14 @@ _UNIT_COLUMNS = f"""
   af.is_lead, u.capacity_m2,
   CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END AS available_m2,
   u.rent_cny_m2_month, u.is_low_cost, u.features, u.available_from, {SUBSIDY_SQL} AS subsidy_rate,
-  u.is_estimate, u.is_synthetic, p.location_error_m, u.geom, pf.focus_exact, pf.focus_related"""
+  u.is_estimate, u.is_synthetic, p.location_error_m, pf.focus_exact, pf.focus_related,
+  ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, u.x_m, u.y_m, u.metro_m, u.border_m,
+  1 - p.units_available_m2 / NULLIF(p.units_capacity_m2, 0) AS park_occupancy"""
 
+# Distances (metro, border crossing, planar x/y) and park occupancy are columns kept by triggers
+# (migration 0004): the query reads them instead of recomputing them per request.
 CANDIDATES = f"""
-WITH {_AREA_FIT}, {_PARK_FIT},
-feasible AS (
+WITH {_AREA_FIT}, {_PARK_FIT}
   SELECT {_UNIT_COLUMNS}
   FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
   JOIN park_fit pf ON pf.park_id = p.id
@@ -80,27 +83,7 @@ feasible AS (
     AND u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= :budget
     AND (:as_of_placement OR (u.available_m2 > 0 AND (CAST(:move_in_by AS date) IS NULL
          OR u.available_from <= CAST(:move_in_by AS date))))
-),
-locations AS MATERIALIZED (SELECT DISTINCT geom FROM feasible),
-crossings AS MATERIALIZED (
-  SELECT geom FROM stations WHERE name_zh = ANY(CAST(:crossings AS varchar[]))
-),
-context AS MATERIALIZED (
-  SELECT l.geom,
-    ST_X(ST_Transform(l.geom, 4547)) AS x_m, ST_Y(ST_Transform(l.geom, 4547)) AS y_m,
-    (SELECT ST_Distance(s.geom::geography, l.geom::geography) FROM stations s
-      ORDER BY s.geom <-> l.geom LIMIT 1) AS metro_m,
-    (SELECT min(ST_Distance(c.geom::geography, l.geom::geography)) FROM crossings c) AS border_m
-  FROM locations l
-),
-occupancy AS (
-  SELECT park_id, 1 - sum(available_m2) / sum(capacity_m2) AS park_occupancy
-  FROM space_units WHERE park_id IN (SELECT DISTINCT park_id FROM feasible) GROUP BY park_id
-)
-SELECT f.*, ST_X(f.geom) AS lng, ST_Y(f.geom) AS lat, c.x_m, c.y_m, c.metro_m, c.border_m,
-       o.park_occupancy
-FROM feasible f JOIN context c ON c.geom = f.geom JOIN occupancy o ON o.park_id = f.park_id
-ORDER BY f.unit_code
+  ORDER BY u.code
 """
 
 # Every unit with the outcome of each hard check; NEAR_MISSES and UNIT_CHECKS select from it.
@@ -181,7 +164,6 @@ def search_params(
         "move_in_by": profile.move_in_by,
         "status_bonus": status_bonus(profile),
         "as_of_placement": as_of_placement,
-        "crossings": list(BORDER_CROSSINGS),
     }
 
 
@@ -194,7 +176,6 @@ def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     result = session.execute(text(CANDIDATES), params)
     columns = list(result.keys())
     frame = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=columns)
-    frame = frame.drop(columns=["geom"])
     peers = np.array(session.execute(text(PEERS), params).fetchall(), dtype=float).reshape(-1, 2)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
     frame["peers_500m"], frame["peers_1km"] = count_within(here, peers, (500.0, 1000.0))

@@ -75,3 +75,50 @@ def test_migrations_match_the_models(database_url: str) -> None:
         drift = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert drift == [], f"models and migrations differ: {drift}"
+
+
+def test_unit_context_follows_writes(session: Session) -> None:
+    """Distances and park totals are kept by triggers: a write anywhere keeps them true."""
+    unit = session.execute(text("SELECT id, park_id FROM space_units ORDER BY id LIMIT 1")).one()
+
+    def context() -> tuple:
+        return session.execute(
+            text("SELECT metro_m, border_m FROM space_units WHERE id = :u"), {"u": unit.id}
+        ).one()
+
+    def totals_agree() -> bool:
+        return session.execute(
+            text(
+                "SELECT bool_and(abs(p.units_available_m2 - t.a) < 0.01 AND "
+                "abs(p.units_capacity_m2 - t.c) < 0.01) FROM parks p JOIN (SELECT park_id, "
+                "sum(available_m2) a, sum(capacity_m2) c FROM space_units GROUP BY park_id) t "
+                "ON t.park_id = p.id"
+            )
+        ).scalar_one()
+
+    assert totals_agree()
+    before = context()
+    nearest = session.execute(
+        text(
+            "SELECT s.id FROM stations s, space_units u WHERE u.id = :u "
+            "ORDER BY s.geom <-> u.geom LIMIT 1"
+        ),
+        {"u": unit.id},
+    ).scalar_one()
+    session.execute(
+        text("UPDATE stations SET geom = ST_Translate(geom, 0.05, 0.05) WHERE id = :s"),
+        {"s": nearest},
+    )
+    assert context()[0] > before[0]  # its nearest station moved away
+    session.execute(text("UPDATE space_units SET available_m2 = 0 WHERE id = :u"), {"u": unit.id})
+    assert totals_agree()
+
+
+def test_the_border_crossings_in_the_trigger_are_the_policy_s(session: Session) -> None:
+    from matching.policy import BORDER_CROSSINGS
+
+    body = session.execute(
+        text("SELECT prosrc FROM pg_proc WHERE proname = 'spacemap_unit_context'")
+    ).scalar_one()
+    assert all(f"'{name}'" in body for name in BORDER_CROSSINGS)
+    assert body.count("口岸") == len(BORDER_CROSSINGS)

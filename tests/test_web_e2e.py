@@ -145,8 +145,10 @@ def test_company_searches_applies_and_the_reviewer_approves(
     first.locator("input[name=area_m2]").fill("120")
     first.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
-    assert "已提交申请" in page.inner_text("#notice")
-    app_id = page.locator("#my-applications tbody tr").first.get_attribute("data-id")
+    notice = page.inner_text("#notice")
+    assert "已提交申请" in notice
+    app_id = re.search(r"#(\d+)", notice).group(1)
+    assert page.locator("#my-applications tbody tr").first.get_attribute("data-id") == app_id
     shot(page, "3-company-applied")
 
     page.context.clear_cookies()

@@ -153,6 +153,9 @@ class Park(Provenance, Base):
     figures_en: Mapped[str] = mapped_column(Text, nullable=False, default="")
     location_error_m: Mapped[float | None] = mapped_column(Float)
     geom = mapped_column(point(), nullable=False)
+    # Totals over the park's units, kept by a trigger on space_units (migration 0004).
+    units_capacity_m2: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
+    units_available_m2: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
 
     area: Mapped[Area] = relationship()
     units: Mapped[list[SpaceUnit]] = relationship(back_populates="park")
@@ -202,6 +205,12 @@ class SpaceUnit(Provenance, Base):
     features: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False, default=list)
     available_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
     geom = mapped_column(point(), nullable=False)
+    # Location context, kept by triggers (migration 0004) whenever geom or the stations change,
+    # so matching reads it instead of recomputing it per request.
+    x_m: Mapped[float | None] = mapped_column(Float)  # CGCS2000 / GK zone 38 (EPSG:4547)
+    y_m: Mapped[float | None] = mapped_column(Float)
+    metro_m: Mapped[float | None] = mapped_column(Float)  # to the nearest metro station
+    border_m: Mapped[float | None] = mapped_column(Float)  # to the nearest HK border crossing
 
     park: Mapped[Park] = relationship(back_populates="units")
 

@@ -175,6 +175,7 @@ def apply(
 
 def _my_page(request: Request, session: Session, actor: Actor, notice: str | None) -> HTMLResponse:
     items = app_store.queue(session, app_store.QueueFilter(company_id=actor.id, limit=500))
+    items.reverse()  # newest first: the one just filed is on top
     return render(
         request,
         "my.html",
