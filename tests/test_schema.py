@@ -112,6 +112,22 @@ def test_unit_context_follows_writes(session: Session) -> None:
     assert context()[0] > before[0]  # its nearest station moved away
     session.execute(text("UPDATE space_units SET available_m2 = 0 WHERE id = :u"), {"u": unit.id})
     assert totals_agree()
+    session.execute(text("DELETE FROM tenants WHERE unit_id = :u"), {"u": unit.id})
+    session.execute(text("DELETE FROM space_units WHERE id = :u"), {"u": unit.id})
+    assert totals_agree()
+    session.execute(
+        text(
+            "INSERT INTO space_units (code, park_id, capacity_m2, available_m2, "
+            "rent_cny_m2_month, is_low_cost, features, available_from, geom, source, "
+            "is_estimate, is_synthetic) SELECT 'test-unit', park_id, 100, 60, 80, false, '{}', "
+            "'2027-01-01', geom, 'test', true, true FROM space_units LIMIT 1"
+        )
+    )
+    assert totals_agree()
+    fresh = session.execute(
+        text("SELECT metro_m, x_m FROM space_units WHERE code = 'test-unit'")
+    ).one()
+    assert fresh.metro_m is not None and 490_000 < fresh.x_m < 520_000
 
 
 def test_the_border_crossings_in_the_trigger_are_the_policy_s(session: Session) -> None:

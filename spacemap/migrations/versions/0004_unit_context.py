@@ -89,8 +89,8 @@ def upgrade() -> None:
 
 
 def _totals_function(event: str) -> str:
-    new = "SELECT park_id FROM changed_new" if event != "DELETE" else "SELECT NULL::int"
-    old = "SELECT park_id FROM changed_old" if event != "INSERT" else "SELECT NULL::int"
+    new = "SELECT park_id FROM changed_new" if event != "DELETE" else "SELECT NULL::int AS park_id"
+    old = "SELECT park_id FROM changed_old" if event != "INSERT" else "SELECT NULL::int AS park_id"
     name = f"spacemap_park_totals_{event.lower()}()"
     body = PARK_TOTALS.replace("spacemap_park_totals()", name)
     keys = "SELECT park_id FROM changed_new UNION SELECT park_id FROM changed_old"
