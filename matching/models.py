@@ -117,18 +117,19 @@ class PairwiseLogistic:
 def contributions(model: object, X: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
     """Per-feature contribution by ablation: score − score with that feature set to ``reference``.
 
-    All ablations are stacked and scored in one call. The rule score is recomputed after each
-    change, so features feed it the way they feed the model; it is not itself a reason.
+    All ablations and the unchanged rows are stacked and scored in one call (a boosted model's
+    predict has a fixed cost per call). The rule score is recomputed after each change, so
+    features feed it the way they feed the model; it is not itself a reason.
     """
     names = [f for f in FEATURES if f != "rule_score"]
     columns = list(X.columns)
     base_values = X.to_numpy(dtype=float)
-    stacked = np.repeat(base_values[None, :, :], len(names), axis=0)
+    stacked = np.repeat(base_values[None, :, :], len(names) + 1, axis=0)
     for i, name in enumerate(names):
         stacked[i, :, columns.index(name)] = reference.get(name, np.nan)
     ablated = pd.DataFrame(stacked.reshape(-1, len(columns)), columns=columns)
     if "rule_score" in ablated:
         ablated["rule_score"] = rule_score(ablated)
-    scores = model.score_0_100(ablated).reshape(len(names), len(X))  # type: ignore[attr-defined]
-    base = model.score_0_100(X)  # type: ignore[attr-defined]
-    return pd.DataFrame((base[None, :] - scores).T, index=X.index, columns=names)
+    scores = model.score_0_100(ablated).reshape(len(names) + 1, len(X))  # type: ignore[attr-defined]
+    base = scores[-1]
+    return pd.DataFrame((base[None, :] - scores[:-1]).T, index=X.index, columns=names)

@@ -171,11 +171,22 @@ def related_industries(session: Session, industry: str) -> list[str]:
     return sorted(session.scalars(text(RELATED), {"industry": industry}))
 
 
+def _frame(session: Session, sql: str, params: dict) -> pd.DataFrame:
+    """Run ``sql`` on the session's connection and build the frame from the driver's plain
+    tuples: for thousands of rows, SQLAlchemy's Row objects cost more than the query."""
+    compiled = text(sql).compile(dialect=session.get_bind().dialect)
+    cursor = session.connection().connection.cursor(binary=True)
+    try:
+        cursor.execute(compiled.string, compiled.construct_params(params))
+        columns = [d.name for d in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    finally:
+        cursor.close()
+
+
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
-    result = session.execute(text(CANDIDATES), params)
-    columns = list(result.keys())
-    frame = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=columns)
+    frame = _frame(session, CANDIDATES, params)
     peers = np.array(session.execute(text(PEERS), params).fetchall(), dtype=float).reshape(-1, 2)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
     frame["peers_500m"], frame["peers_1km"] = count_within(here, peers, (500.0, 1000.0))

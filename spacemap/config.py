@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an existing PostGIS database."
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="A read replica for read-only traffic (maps, features, matching, stats); "
+        "default: the primary.",
+    )
     state_dir: Path = Field(
         default=Path(".spacemap"),
         description="Where the embedded cluster keeps its data, socket and log.",
@@ -51,6 +56,10 @@ class Settings(BaseSettings):
 
     def resolved_model_dir(self) -> Path:
         return (self.model_dir or self.state_dir / "models").expanduser().resolve()
+
+    def read_url(self) -> str:
+        """Where read-only requests go: a replica if configured, else the primary."""
+        return self.read_database_url or self.url()
 
     def url(self, db_name: str | None = None) -> str:
         """The database URL in use: the configured one, or the embedded cluster's."""

@@ -26,6 +26,11 @@ def get_engine() -> Engine:
     return engine_for(get_settings().url())
 
 
+def get_read_engine() -> Engine:
+    """The replica for read-only requests (the primary when none is configured)."""
+    return engine_for(get_settings().read_url())
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One transaction: commit on success, roll back everything on any error."""

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.caching import cache_headers, etag_for, not_modified
-from api.deps import DbSession
+from api.deps import ReadSession
 from api.ogc.params import CollectionDep, download_query, feature_query
 from api.problems import Problem
 from spacemap.catalog import export, queries
@@ -33,7 +33,7 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _collection_doc(request: Request, session: DbSession, c: Collection) -> dict[str, Any]:
+def _collection_doc(request: Request, session: ReadSession, c: Collection) -> dict[str, Any]:
     base = base_url(request)
     version = queries.versions(session, c.tables)
     bbox = queries.extent(session, c, version)
@@ -61,7 +61,7 @@ def conformance() -> dict[str, list[str]]:
 
 
 @router.get("/collections", summary="要素集合 / Feature collections")
-def collections(request: Request, session: DbSession, f: Format = None) -> dict[str, Any]:
+def collections(request: Request, session: ReadSession, f: Format = None) -> dict[str, Any]:
     base = base_url(request)
     return {
         "links": [{"rel": "self", "type": "application/json", "href": f"{base}/collections"}],
@@ -70,7 +70,7 @@ def collections(request: Request, session: DbSession, f: Format = None) -> dict[
 
 
 @router.get("/collections/{collectionId}", summary="一个要素集合 / One collection")
-def collection(request: Request, session: DbSession, c: CollectionDep, f: Format = None) -> dict:
+def collection(request: Request, session: ReadSession, c: CollectionDep, f: Format = None) -> dict:
     return _collection_doc(request, session, c)
 
 
@@ -102,7 +102,7 @@ def _page_links(request: Request, q: FeatureQuery, returned: int, matched: int) 
 )
 def items(
     request: Request,
-    session: DbSession,
+    session: ReadSession,
     q: Annotated[FeatureQuery, Depends(feature_query)],
     f: Format = None,
 ) -> Response:
@@ -134,7 +134,7 @@ def items(
 )
 def item(
     request: Request,
-    session: DbSession,
+    session: ReadSession,
     c: CollectionDep,
     feature_id: Annotated[str, Path(alias="featureId", max_length=64)],
     f: Format = None,
@@ -168,7 +168,7 @@ def _item_links(request: Request, c: Collection, feature_id: str) -> list[dict[s
     responses={200: {"content": {m: {} for m, _ in export.FORMATS.values()}}},
 )
 def download(
-    session: DbSession,
+    session: ReadSession,
     q: Annotated[FeatureQuery, Depends(download_query)],
     format: Annotated[Literal["csv", "geojson", "gpkg"], Query(description="文件格式")] = "csv",
 ) -> Response:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from api.deps import DbSession
+from api.deps import ReadSession
 from matching.match import MatchResult, match
 from matching.profile import CompanyProfile
 from spacemap.config import get_settings
@@ -30,7 +30,7 @@ def profile_examples() -> dict[str, dict[str, Any]]:
 
 @router.post("/match", response_model=MatchResult, summary="企业找空间 / Match a company to sites")
 def post_match(
-    session: DbSession,
+    session: ReadSession,
     profile: Annotated[CompanyProfile, Body(openapi_examples=profile_examples())],
     limit: Annotated[int, Query(ge=1, le=100, description="返回的可行空间数 / sites")] = 10,
     near_misses: Annotated[int, Query(ge=0, le=50, description="不可行近似项 / near misses")] = 5,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import DbSession
+from api.deps import ReadSession
 from api.security import StatsReader
 from spacemap.store import stats
 
@@ -82,7 +82,7 @@ def _space(code: str, name_zh: str, name_en: str, rows: list[dict]) -> dict:
 
 
 @router.get("/stats", response_model=Stats, summary="规划统计 / Statistics for planners")
-def get_stats(session: DbSession, actor: StatsReader) -> Stats:
+def get_stats(session: ReadSession, actor: StatsReader) -> Stats:
     areas = stats.areas(session)
     industries = stats.by_industry(session)
     area_stats = [

@@ -16,7 +16,7 @@ from matching.match import match
 from matching.profile import CompanyProfile, PolicyFlags, Preferences
 from spacemap import review
 from spacemap.config import get_settings
-from spacemap.database import get_engine, session_scope
+from spacemap.database import get_read_engine, session_scope
 from spacemap.store import applications as app_store
 from spacemap.store.audit import Actor
 from spacemap.taxonomy import sectors
@@ -126,7 +126,7 @@ async def search(request: Request, actor: PageActor) -> HTMLResponse:
 
 
 def _search_results(profile: CompanyProfile) -> dict[str, Any]:
-    with session_scope(get_engine()) as session:
+    with session_scope(get_read_engine()) as session:
         result = match(session, profile, get_settings().resolved_model_dir())
         basemap, _ = pick_basemap(None)
         data = result.model_dump(mode="json")
