@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WEBLIB := web/node_modules/.installed-stamp
 
-.PHONY: install browser db data run test lint geodata down clean help
+.PHONY: install browser db data run test lint bench geodata down clean help
 
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
 	@echo "make test   install, start PostGIS, lint, run the test suite"
+	@echo "make bench  benchmarks (matching, maps, tipg peer, allocation) -> docs/BENCHMARKS.md"
 	@echo "make down   stop the embedded PostGIS"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -47,6 +48,16 @@ lint: install
 
 test: db lint browser
 	$(BIN)/python -m pytest
+
+# Benchmarks (< 20 min): matplotlib for the plots; tipg, the peer, in a venv of its own.
+TIPG := .bench/tipg-venv/bin/python
+$(TIPG):
+	$(PYTHON) -m venv .bench/tipg-venv
+	.bench/tipg-venv/bin/python -m pip install --quiet "tipg==1.6.1" "uvicorn[standard]"
+
+bench: data browser $(TIPG)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,eval,bench]'
+	$(BIN)/python -m bench.run
 
 geodata: install
 	$(BIN)/python -m geodata.build

@@ -16,6 +16,8 @@ import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import maps as bench_maps
+from bench import peer as peer_bench
 from bench.shenzhen import generate, prepare
 from matching.allocate import Edges, deferred_acceptance, greedy, optimal
 from matching.match import match, near_misses
@@ -97,21 +99,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1000,10000,100000,1000000")
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--map-scales", default="1000,10000,100000")
+    parser.add_argument("--peer-scale", type=int, default=100_000, help="0 to skip tipg")
+    parser.add_argument("--workers", type=int, default=2, help="server workers, both servers")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     args = parser.parse_args()
+    started = time.perf_counter()
     settings = get_settings()
     url = make_url(settings.url()).set(database="spacemap_bench").render_as_string(False)
     print("preparing benchmark database …", flush=True)
     prepare(url)
     engine = create_engine(url, connect_args=CONNECT_ARGS)
-    rows = []
+    rows, map_rows, peer = [], [], {}
     no_model = settings.resolved_state_dir() / "no-model"  # an empty dir: the rule score
+    map_scales = {int(x) for x in args.map_scales.split(",") if x}
     for n in [int(s) for s in args.scales.split(",")]:
         t = time.perf_counter()
         generate(engine, n)
         gen_s = time.perf_counter() - t
+        repeats = args.repeats if n < 1_000_000 else max(5, args.repeats // 4)
         for label, model_dir in [("ranker", settings.resolved_model_dir()), ("rule", no_model)]:
-            r = bench_match(engine, model_dir, args.repeats)
+            r = bench_match(engine, model_dir, repeats)
             rows.append((n, label, r, gen_s))
             print(
                 f"{n:>9,} units {label:6} feasible {r['feasible']:>7,} "
@@ -120,21 +128,94 @@ def main() -> None:
                 f"{r['near_p50']:7.1f} ms (data generated in {gen_s:.1f} s)",
                 flush=True,
             )
+        if n in map_scales:
+            m = bench_map(engine, url)
+            map_rows.append((n, m))
+            print(
+                f"{n:>9,} units zone map {m['html_bytes'] / 1e6:.2f} MB, built in "
+                f"{m['build_s']:.2f} s, drawn in chromium in {m['load_s']:.2f} s",
+                flush=True,
+            )
+        if n == args.peer_scale and peer_bench.TIPG_PYTHON.exists():
+            peer = peer_bench.compare(url, workers=args.workers)
+            for q, servers in peer.items():
+                for name, f in servers.items():
+                    print(
+                        f"{q:40} {name:9} {f['rps']:7.1f} req/s p50 {f['p50']:7.1f} ms "
+                        f"p99 {f['p99']:7.1f} ms",
+                        flush=True,
+                    )
     alloc = {size: bench_allocation(*size) for size in [(1000, 10000), (10000, 100000)]}
     for (n_a, n_u), res in alloc.items():
         for name, (secs, obj) in res.items():
             print(f"allocation {n_a:,} x {n_u:,} top-50 {name:22} {secs:6.2f} s obj {obj:,.1f}")
     engine.dispose()
-    args.output.write_text(render(rows, alloc), encoding="utf-8")
-    print(f"wrote {args.output}")
+    plots = plot(rows, map_rows, peer, args.output.parent / "bench")
+    minutes = (time.perf_counter() - started) / 60
+    text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes)
+    args.output.write_text(text_out, encoding="utf-8")
+    print(f"wrote {args.output} in {minutes:.1f} min")
 
 
-def render(rows, alloc) -> str:
+def bench_map(engine, url: str) -> dict[str, float]:
+    figures = bench_maps.build(engine)
+    with peer_bench.spacemap_server(url, 1) as base:
+        figures["load_s"] = bench_maps.browser_load(base)
+    return figures
+
+
+def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
+    """One PNG per scaling series (matplotlib, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label in ("ranker", "rule"):
+        pts = [(n, r["p50"]) for n, lab, r, _ in rows if lab == label]
+        ax.plot(*zip(*pts, strict=True), marker="o", label=f"match p50 ({label})")
+    floor = [(n, r["floor_p50"]) for n, lab, r, _ in rows if lab == "ranker"]
+    ax.plot(*zip(*floor, strict=True), marker="s", linestyle="--", label="candidate query only")
+    ax.set(xscale="log", yscale="log", xlabel="units", ylabel="ms", title="Match latency")
+    ax.axhline(50, color="grey", linewidth=0.8, linestyle=":")
+    ax.legend()
+    out.append(folder / "match-latency.png")
+    fig.savefig(out[-1], dpi=110, bbox_inches="tight")
+    if map_rows:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ns = [n for n, _ in map_rows]
+        ax.plot(ns, [m["html_bytes"] / 1e6 for _, m in map_rows], marker="o", label="HTML MB")
+        ax.plot(ns, [m["load_s"] for _, m in map_rows], marker="s", label="chromium load s")
+        ax.plot(ns, [m["build_s"] for _, m in map_rows], marker="^", label="Python build s")
+        ax.set(xscale="log", yscale="log", xlabel="units", title="Zone map at scale")
+        ax.legend()
+        out.append(folder / "zone-map.png")
+        fig.savefig(out[-1], dpi=110, bbox_inches="tight")
+    if peer:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        qs = list(peer)
+        for k, name in enumerate(("spacemap", "tipg")):
+            ax.bar([i + 0.4 * k for i in range(len(qs))], [peer[q][name]["rps"] for q in qs],
+                   width=0.4, label=name)  # fmt: skip
+        ax.set_xticks([i + 0.2 for i in range(len(qs))], [q.split(" ")[0] for q in qs])
+        ax.set(ylabel="requests / s", title="OGC Features throughput, 100k units")
+        ax.legend()
+        out.append(folder / "features-throughput.png")
+        fig.savefig(out[-1], dpi=110, bbox_inches="tight")
+    plt.close("all")
+    return out
+
+
+def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
+           minutes=0.0) -> str:  # fmt: skip
     lines = [
         "# Benchmarks / 性能基准",
         "",
-        f"Machine: {machine()}. Date: {dt.date.today().isoformat()}.",
-        "Command: `python -m bench.run` (after `make data`). Data: Shenzhen-scale synthetic units "
+        f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. Whole run: {minutes:.1f} min.",
+        "Command: `make bench` (= `python -m bench.run`). Data: Shenzhen-scale synthetic units "
         "over all nine districts, generated in a separate database `spacemap_bench` by "
         "`bench/shenzhen.py`; company profile `examples/fintech-growth.json`.",
         "",
@@ -170,13 +251,59 @@ def render(rows, alloc) -> str:
         "Scores on the allocation edges are random (the solve time does not depend on where they "
         "come from); scoring the applications themselves costs one match each (table above).",
         "",
-        *targets(rows, alloc),
+        *peer_section(peer, workers),
+        *map_section(map_rows),
+        *[f"![{p.stem}]({p.relative_to(docs).as_posix()})" for p in plots],
+        "",
+        *targets(rows, alloc, peer),
     ]
     return "\n".join(lines)
 
 
-def targets(rows, alloc) -> list[str]:
-    """The matching issue's targets, judged from the figures above."""
+def peer_section(peer, workers: int) -> list[str]:
+    if not peer:
+        return ["## OGC API Features vs tipg", "", "Not run (no `.bench/tipg-venv`).", ""]
+    out = [
+        "## OGC API Features vs tipg, 100k units / 与 tipg 对比",
+        "",
+        f"Both servers under uvicorn with {workers} workers on the same database and tables; "
+        "200 requests per row at concurrency 8 from an asyncio client on loopback (the client "
+        "shares the 2 cores). tipg 1.x runs from its own venv (`.bench/tipg-venv`).",
+        "",
+        "| query | server | req/s | p50 ms | p99 ms | bytes / response | spacemap ÷ tipg (req/s) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for q, servers in peer.items():
+        ratio = servers["spacemap"]["rps"] / servers["tipg"]["rps"]
+        for name, f in servers.items():
+            shown = f"{ratio:.2f}" if name == "spacemap" else ""
+            cells = f"{f['rps']:.1f} | {f['p50']:.1f} | {f['p99']:.1f} | {f['bytes']:,}"
+            out.append(f"| {q} | {name} | {cells} | {shown} |")
+    return [*out, ""]
+
+
+def map_section(map_rows) -> list[str]:
+    if not map_rows:
+        return []
+    return [
+        "## Zone map at scale / 规划视图规模",
+        "",
+        "All units in one FastMarkerCluster layer, canvas rendering. Build = Python (query, "
+        "folium, HTML); load = headless chromium from navigation to the units drawn, server "
+        "cache warm, network blocked.",
+        "",
+        "| units | HTML MB | build s | chromium load s |",
+        "| ---: | ---: | ---: | ---: |",
+        *[
+            f"| {n:,} | {m['html_bytes'] / 1e6:.2f} | {m['build_s']:.2f} | {m['load_s']:.2f} |"
+            for n, m in map_rows
+        ],
+        "",
+    ]
+
+
+def targets(rows, alloc, peer=None) -> list[str]:
+    """The issues' targets, judged from the figures above."""
     ranker = {n: r for n, label, r, _ in rows if label == "ranker"}
     out = ["## Targets / 目标", ""]
     if 100_000 in ranker:
@@ -196,16 +323,21 @@ def targets(rows, alloc) -> list[str]:
     if big:
         verdict = "met" if big[0] <= 5 else "**missed**"
         out.append(f"- Allocation 10k × 100k (top-50) ≤ 5 s: {big[0]:.2f} s — {verdict}.")
+    for q, servers in (peer or {}).items():
+        ratio = servers["spacemap"]["rps"] / servers["tipg"]["rps"]
+        verdict = "met" if ratio >= 1 else "**missed**"
+        out.append(f"- Features throughput ≥ tipg ({q}): {ratio:.2f}× — {verdict}.")
     out += [
         "",
-        "Where a 100k-unit match spends its time (profiled 2026-11-23): the candidate query "
-        "~110 ms in PostgreSQL (the feasible scan itself ~20 ms; nearest-metro KNN per distinct "
-        "location and each candidate park's occupancy aggregate make most of the rest) plus "
-        "~15 ms to ship ~4,400 rows; scoring all feasible units with the ranker ~30 ms; "
-        "features, ablation and response < 25 ms. The way to the 50 ms target is to stop "
-        "recomputing per-location context on every request: keep nearest-metro and border "
-        "distances per unit and occupancy per park in tables maintained on write, and score "
-        "only a pre-filtered shortlist. Not done yet.",
+        "Where a 100k-unit match spends its time (cProfile, 2026-11-23, after the distances "
+        "and park totals became trigger-maintained columns): the candidate query ~20 ms in "
+        "PostgreSQL plus ~15 ms to decode and frame ~4,400 rows of 30 columns; the same-sector "
+        "peer query and KD-tree; scoring every feasible unit with the 300-tree ranker ~15 ms "
+        "(a fixed ~10 ms per predict call); explanations (one stacked ablation call) and the "
+        "response ~20 ms. The bare candidate query alone is close to the whole 50 ms budget at "
+        "100k units, so meeting it needs a different shape, not more tuning: fetch only the "
+        "feature columns first and the display columns for the top 10, and shard the unit "
+        "table by district (docs/SCALING.md) so no single query scans 100k units.",
         "",
     ]
     return out

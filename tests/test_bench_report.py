@@ -21,3 +21,12 @@ def test_misses_are_called_misses() -> None:
     assert "at most 2.00 — **missed**" in text and "6.00 s — **missed**" in text
     too_slow = "\n".join(targets(rows({100_000: 120.0}), {}))
     assert "120 ms — **missed** (2.4× over)" in too_slow
+
+
+def test_the_tipg_comparison_is_judged_per_query() -> None:
+    peer = {
+        "items limit=1000": {"spacemap": {"rps": 30.0}, "tipg": {"rps": 20.0}},
+        "bbox": {"spacemap": {"rps": 9.0}, "tipg": {"rps": 10.0}},
+    }
+    text = "\n".join(targets([], {}, peer))
+    assert "(items limit=1000): 1.50× — met" in text and "(bbox): 0.90× — **missed**" in text
