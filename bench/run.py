@@ -220,16 +220,16 @@ def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT /
         "`bench/shenzhen.py`; company profile `examples/fintech-growth.json`.",
         "",
         "Figures from one run; on this virtualised machine whole runs differ by up to ~30 % "
-        "(the bare feasibility query at 100k units took 20 ms in one run and 27 ms in the next), "
+        "(the candidate query at 100k units has measured 20–36 ms across runs), "
         "so compare rows within a run.",
         "",
         "## Matching latency, one company, in process / 单次匹配延迟",
         "",
         "Match = feasible set + features + ranking + explanations of the top 10. Near misses "
         "(the closest infeasible units, a scan of every unit) are timed on their own; the floor "
-        "is the bare feasibility query.",
+        "is the candidate query alone (feasibility, with the stored distances).",
         "",
-        "| units | model | feasible | match p50 ms | match p95 ms | feasibility-only p50 ms "
+        "| units | model | feasible | match p50 ms | match p95 ms | candidate query p50 ms "
         "| near misses p50 ms |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
         *[
