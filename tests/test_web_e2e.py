@@ -68,6 +68,10 @@ def page(browser: Any, server: str) -> Iterator[Any]:
 
     pg.route("**/*", route)
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    # Every asset must resolve locally: a missing sprite or webfont is an error too.
+    pg.on(
+        "response", lambda r: pg.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None
+    )
     yield pg
     context.close()
 
