@@ -119,8 +119,8 @@ SELECT * FROM checked
 
 # Where firms of a sector already are, in metres (EPSG:4547), for the agglomeration counts.
 PEERS = """
-SELECT ST_X(ST_Transform(COALESCE(tu.geom, tp.geom), 4547)) AS x_m,
-       ST_Y(ST_Transform(COALESCE(tu.geom, tp.geom), 4547)) AS y_m
+SELECT COALESCE(tu.x_m, ST_X(ST_Transform(tp.geom, 4547))) AS x_m,
+       COALESCE(tu.y_m, ST_Y(ST_Transform(tp.geom, 4547))) AS y_m
 FROM tenants t JOIN parks tp ON tp.id = t.park_id LEFT JOIN space_units tu ON tu.id = t.unit_id
 WHERE t.industry_code = :industry
 """
@@ -187,7 +187,7 @@ def _frame(session: Session, sql: str, params: dict) -> pd.DataFrame:
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
     frame = _frame(session, CANDIDATES, params)
-    peers = np.array(session.execute(text(PEERS), params).fetchall(), dtype=float).reshape(-1, 2)
+    peers = _frame(session, PEERS, params).to_numpy(dtype=float).reshape(-1, 2)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
     frame["peers_500m"], frame["peers_1km"] = count_within(here, peers, (500.0, 1000.0))
     return frame
