@@ -330,14 +330,15 @@ def targets(rows, alloc, peer=None) -> list[str]:
     out += [
         "",
         "Where a 100k-unit match spends its time (cProfile, 2026-11-23, after the distances "
-        "and park totals became trigger-maintained columns): the candidate query ~20 ms in "
-        "PostgreSQL plus ~15 ms to decode and frame ~4,400 rows of 30 columns; the same-sector "
-        "peer query and KD-tree; scoring every feasible unit with the 300-tree ranker ~15 ms "
-        "(a fixed ~10 ms per predict call); explanations (one stacked ablation call) and the "
-        "response ~20 ms. The bare candidate query alone is close to the whole 50 ms budget at "
-        "100k units, so meeting it needs a different shape, not more tuning: fetch only the "
-        "feature columns first and the display columns for the top 10, and shard the unit "
-        "table by district (docs/SCALING.md) so no single query scans 100k units.",
+        "and park totals became trigger-maintained columns and parallel workers were turned "
+        "off): the candidate query 30–40 ms in PostgreSQL; ~15 ms to decode ~4,400 rows of 30 "
+        "columns; ~35 ms in the ranker — two predict calls (all candidates, then one stacked "
+        "call for the explanations), each walking 300 trees at ~57 µs per tree regardless of "
+        "rows; ~20 ms of features and pandas; ~15 ms building the ten results. The candidate "
+        "query alone takes most of the 50 ms budget at 100k units, so the target needs a "
+        "different shape rather than more tuning: a district-sharded unit table "
+        "(docs/SCALING.md) so no single query scans 100k units, and a ranker with fewer, deeper "
+        "trees or a compiled predictor.",
         "",
     ]
     return out
