@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.deps import DbSession
@@ -20,9 +20,19 @@ from spacemap.store.audit import Actor
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False)
 
 
+SESSION_COOKIE = "spacemap_token"  # set by the web pages' sign-in (web.pages.account)
+PAGE_HEADER = "x-requested-with"  # the pages' scripts send it; other sites cannot (no CORS)
+
+
 def current_actor(
-    session: DbSession, token: Annotated[str | None, Depends(oauth2)]
+    request: Request, session: DbSession, token: Annotated[str | None, Depends(oauth2)]
 ) -> Actor | None:
+    """The bearer token's user; for the pages' own scripts, the sign-in cookie's.
+
+    The cookie counts only with ``X-Requested-With: spacemap``: a cross-site form cannot set
+    that header and the API allows no cross-origin requests, so the cookie cannot be ridden."""
+    if not token and request.headers.get(PAGE_HEADER) == "spacemap":
+        token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     user = users.user_for_token(session, token)

@@ -97,3 +97,15 @@ def test_http_matching_is_deterministic(server: str) -> None:
     second = httpx.post(f"{server}/api/match", json=profile, timeout=60)
     assert first.status_code == 200 and first.json() == second.json()
     assert first.json()["sites"], "the example should find sites"
+
+
+def test_the_sign_in_cookie_only_works_for_the_pages_own_scripts(
+    server: str, accounts: dict
+) -> None:
+    """A cross-site form could carry the cookie but not the header: the API ignores it alone."""
+    with httpx.Client(base_url=server) as browser:
+        signed_in = browser.post("/login", data={"username": "planner", "password": PASSWORD})
+        assert signed_in.status_code == 303 and "spacemap_token" in browser.cookies
+        assert browser.get("/api/me").status_code == 401
+        mine = browser.get("/api/me", headers={"X-Requested-With": "spacemap"})
+        assert mine.status_code == 200 and mine.json()["role"] == "planner"

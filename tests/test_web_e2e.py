@@ -148,10 +148,11 @@ def test_company_searches_applies_and_the_reviewer_approves(
     first = page.locator(f"#results .site[data-unit='{unit}']")
     first.locator("input[name=area_m2]").fill("120")
     first.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    notice = page.inner_text("#notice")
-    assert "已提交申请" in notice
-    app_id = re.search(r"#(\d+)", notice).group(1)
+    filed = first.locator(".apply-result a[data-application-id]")
+    filed.wait_for()
+    assert "已提交申请" in filed.inner_text()
+    app_id = filed.get_attribute("data-application-id")
+    page.goto(f"{server}/my", wait_until="networkidle")
     assert page.locator("#my-applications tbody tr").first.get_attribute("data-id") == app_id
     shot(page, "3-company-applied")
 

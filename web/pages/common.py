@@ -20,7 +20,7 @@ from web import assets
 from web.basemaps import Basemap, available
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
-COOKIE = "spacemap_token"
+COOKIE = "spacemap_token"  # also read by api.security for the pages' scripts
 ZONE_TABLES = (
     "districts",
     "zones",
