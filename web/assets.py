@@ -24,40 +24,28 @@ VENDOR_DIR = Path(__file__).resolve().parent / "node_modules"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_URL = "/static/vendor"
 
-# CDN address (as folium/branca write it) → file inside web/node_modules
-_BY_CDN = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/dist/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet/dist/leaflet.css",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js":
-        "bootstrap/dist/js/bootstrap.bundle.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css":
-        "bootstrap/dist/css/bootstrap.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
-        "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
-        "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
-        "@fortawesome/fontawesome-free/css/all.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
-        "leaflet.markercluster/dist/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
-        "leaflet.markercluster/dist/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
-        "leaflet.markercluster/dist/MarkerCluster.Default.css",
-    "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.js":
-        "leaflet-search/dist/leaflet-search.min.js",
-    "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.css":
-        "leaflet-search/dist/leaflet-search.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3/d3.min.js",
-}  # fmt: skip
-# Bootstrap 3 glyphicons and folium's icon-rotation sheet: the maps use neither.
-_DROPPED = {
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css",
+# The file a CDN address of folium's or branca's ends in → that file inside web/node_modules.
+# Keyed by file name, not by address, so no CDN host needs to appear in the code at all.
+BY_FILE = {
+    "leaflet.js": "leaflet/dist/leaflet.js",
+    "leaflet.css": "leaflet/dist/leaflet.css",
+    "jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
+    "bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "leaflet.awesome-markers.js": "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
+    "leaflet.awesome-markers.css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
+    "all.min.css": "@fortawesome/fontawesome-free/css/all.min.css",
+    "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "leaflet-search.min.js": "leaflet-search/dist/leaflet-search.min.js",
+    "leaflet-search.min.css": "leaflet-search/dist/leaflet-search.min.css",
+    "d3.min.js": "d3/d3.min.js",
 }
+# Bootstrap 3 glyphicons and folium's icon-rotation sheet: the maps use neither.
+DROPPED = {"bootstrap-glyphicons.css", "leaflet.awesome.rotate.min.css"}
 
-LOCAL = {cdn: f"{VENDOR_URL}/{path}" for cdn, path in _BY_CDN.items()}
+LOCAL = {name: f"{VENDOR_URL}/{path}" for name, path in BY_FILE.items()}
 
 
 class MissingAsset(RuntimeError):
@@ -66,12 +54,13 @@ class MissingAsset(RuntimeError):
 
 def local_url(url: str) -> str | None:
     """The local address of a CDN file; None if the maps do without it."""
-    if url in _DROPPED:
-        return None
     if url.startswith("/"):
         return url
+    name = url.rsplit("/", 1)[-1]
+    if name in DROPPED:
+        return None
     try:
-        return LOCAL[url]
+        return LOCAL[name]
     except KeyError:
         raise MissingAsset(f"no local copy of {url}; add it to web/package.json") from None
 
@@ -97,13 +86,13 @@ def localize(root: Element) -> None:
         stack.extend(element._children.values())
 
 
+_ASSET = re.compile(r"""(?P<attr>(?:src|href)\s*=\s*["'])(?P<url>https?://[^"']+\.(?:js|css))""")
+
+
 def rewrite_html(html: str) -> str:
-    """Replace CDN links written by templates (branca's d3) and drop the unused sheets."""
-    for cdn, local in LOCAL.items():
-        html = html.replace(cdn, local)
-    for cdn in _DROPPED:
-        html = html.replace(cdn, "")
-    return html
+    """Point script and stylesheet links written by templates (branca's d3) at the local
+    copies; unused sheets get an empty address. Tile URLs (in scripts) are left alone."""
+    return _ASSET.sub(lambda m: m.group("attr") + (local_url(m.group("url")) or ""), html)
 
 
 _URL = re.compile(r"""(?:src|href)\s*=\s*["'](https?:)?//[^"']+|url\(\s*["']?(https?:)?//""")
@@ -115,7 +104,7 @@ def external_urls(html: str) -> list[str]:
 
 
 def check_installed() -> None:
-    missing = [path for path in _BY_CDN.values() if not (VENDOR_DIR / path).is_file()]
+    missing = [path for path in BY_FILE.values() if not (VENDOR_DIR / path).is_file()]
     if missing:
         raise MissingAsset(
             f"web libraries missing ({', '.join(missing[:3])}…): run `make install` "
