@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,14 +100,6 @@ def set_status(session: Session, application: Application, status: str, **values
     session.refresh(application)
 
 
-def open_ids(session: Session, status: str = "pending") -> list[int]:
-    return list(
-        session.scalars(
-            select(Application.id).where(Application.status == status).order_by(Application.id)
-        )
-    )
-
-
 def unit_by_code(session: Session, code: str) -> SpaceUnit | None:
     return session.scalars(select(SpaceUnit).where(SpaceUnit.code == code)).first()
 
@@ -122,14 +113,6 @@ def set_available(session: Session, unit_id: int, available_m2: float) -> None:
     session.execute(
         update(SpaceUnit).where(SpaceUnit.id == unit_id).values(available_m2=available_m2)
     )
-
-
-def created_at(session: Session, application_id: int) -> dt.datetime | None:
-    return session.scalar(select(Application.created_at).where(Application.id == application_id))
-
-
-def units_with_approvals(session: Session) -> set[int]:
-    return set(session.scalars(select(Application.unit_id).where(Application.status == "approved")))
 
 
 # Pending applications that passed every check, with what the batch allocation needs.

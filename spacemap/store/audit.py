@@ -70,13 +70,3 @@ def for_unit(session: Session, unit_id: int) -> list[AuditEntry]:
             select(AuditEntry).where(AuditEntry.unit_id == unit_id).order_by(AuditEntry.id)
         )
     )
-
-
-def for_entity(session: Session, entity: str, entity_id: object) -> list[AuditEntry]:
-    return list(
-        session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
-            .order_by(AuditEntry.id)
-        )
-    )

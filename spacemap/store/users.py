@@ -35,21 +35,8 @@ def by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
-def by_id(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
-
-
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.id)))
-
-
-def count_admins(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(User).where(User.role == "admin", User.is_active)
-        )
-        or 0
-    )
 
 
 def set_active(session: Session, user: User, active: bool) -> None:
