@@ -187,3 +187,7 @@ def test_batch_proposal_page_maps_who_goes_where(page: Any, server: str, account
 def test_pages_refuse_the_wrong_people(server: str, accounts: dict) -> None:
     anonymous = httpx.get(f"{server}/review", follow_redirects=False)
     assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
+    with httpx.Client(base_url=server) as company:
+        company.post("/login", data={"username": "acme", "password": PASSWORD})
+        assert company.get("/review").status_code == 403
+        assert company.get("/my").status_code == 200

@@ -67,21 +67,6 @@ def base_map(
     return m
 
 
-def _fit(m: folium.Map, latlngs: list[tuple[float, float]], basemap: Basemap) -> None:
-    """Zoom to the points shown (with a margin), in the basemap's datum."""
-    if not latlngs:
-        return
-    x, y = to_display([p[1] for p in latlngs], [p[0] for p in latlngs], basemap.datum)
-    pad = 0.004
-    m.fit_bounds(
-        [
-            [float(y.min()) - pad, float(x.min()) - pad],
-            [float(y.max()) + pad, float(x.max()) + pad],
-        ],
-        max_zoom=14,
-    )
-
-
 def _sector_names(codes: list[str] | None) -> str:
     names = sectors()
     return "、".join(f"{names[c][0]} {names[c][1]}" if c in names else c for c in codes or [])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -41,11 +42,25 @@ ACTION_LABELS = {
 }
 
 
-def _reviewer(request: Request, actor: Actor | None) -> Response | None:
+def reviewer_page(request: Request, actor: PageActor) -> Actor:
+    """Reviewers only: others are sent to sign in (303) or refused (403)."""
     if actor is None:
-        return login_redirect(request)
+        raise HTTPException(303, headers={"Location": login_redirect(request).headers["location"]})
     if actor.role != "reviewer":
-        return HTMLResponse("<p>仅限审核员 / reviewers only</p>", status_code=403)
+        raise HTTPException(403, "仅限审核员 / reviewers only")
+    return actor
+
+
+ReviewerPage = Annotated[Actor, Depends(reviewer_page)]
+
+
+def _attempt(session: Session, action: Callable[[], object]) -> str | None:
+    """Run a workflow action in a savepoint; its refusal, if any, as a message for the page."""
+    try:
+        with session.begin_nested():
+            action()
+    except review.ReviewError as exc:
+        return f"{exc.zh} / {exc.en}"
     return None
 
 
@@ -53,15 +68,12 @@ def _reviewer(request: Request, actor: Actor | None) -> Response | None:
 def queue(
     request: Request,
     session: DB,
-    actor: PageActor,
+    actor: ReviewerPage,
     area: str = "",
     industry: str = "",
     status: str = "",
     min_age_days: float | None = None,
 ) -> Response:
-    refused = _reviewer(request, actor)
-    if refused:
-        return refused
     f = app_store.QueueFilter(
         area or None,
         industry or None,
@@ -142,10 +154,7 @@ def _application_page(
 
 
 @router.get("/review/proposal", response_model=None)
-def proposal_page(request: Request, session: DB, actor: PageActor) -> Response:
-    refused = _reviewer(request, actor)
-    if refused:
-        return refused
+def proposal_page(request: Request, session: DB, actor: ReviewerPage) -> Response:
     latest = proposal_store.latest(session, 1)
     return _proposal(request, session, actor, latest[0] if latest else None)
 
@@ -191,96 +200,54 @@ def _proposal(
 
 @router.post("/review/proposal", response_model=None)
 def propose(
-    request: Request, session: DB, actor: PageActor, method: Annotated[str, Form()] = "optimal"
+    request: Request, session: DB, actor: ReviewerPage, method: Annotated[str, Form()] = "optimal"
 ) -> Response:
-    refused = _reviewer(request, actor)
-    if refused:
-        return refused
     if method not in ("optimal", "greedy", "deferred_acceptance"):
         method = "optimal"
-    made = batch.propose(session, actor, method)  # type: ignore[arg-type, union-attr]
-    return _proposal(request, session, actor, proposal_store.get(session, made.id))  # type: ignore[arg-type]
+    made = batch.propose(session, actor, method)
+    return _proposal(request, session, actor, proposal_store.get(session, made.id))
 
 
 @router.post("/review/proposal/{proposal_id}/accept", response_model=None)
 def accept(
     request: Request,
     session: DB,
-    actor: PageActor,
+    actor: ReviewerPage,
     proposal_id: int,
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
 ) -> Response:
-    refused = _reviewer(request, actor)
-    if refused:
-        return refused
-    try:
-        with session.begin_nested():
-            batch.accept(
-                session,
-                actor,
-                proposal_id,
-                reason,  # type: ignore[arg-type]
-                get_settings().resolved_model_dir(),
-            )
-    except review.ReviewError as exc:
-        return _proposal(
-            request,
-            session,
-            actor,
-            proposal_store.get(session, proposal_id),
-            error=f"{exc.zh} / {exc.en}",
-        )  # type: ignore[arg-type]
-    return _proposal(
-        request,
+    error = _attempt(
         session,
-        actor,
-        proposal_store.get(session, proposal_id),
-        notice="方案已整体接受 / proposal accepted",
-    )  # type: ignore[arg-type]
+        lambda: batch.accept(
+            session, actor, proposal_id, reason, get_settings().resolved_model_dir()
+        ),
+    )
+    notice = None if error else "方案已整体接受 / proposal accepted"
+    proposal = proposal_store.get(session, proposal_id)
+    return _proposal(request, session, actor, proposal, error=error, notice=notice)
 
 
 @router.get("/review/{application_id}", response_model=None)
-def application(request: Request, session: DB, actor: PageActor, application_id: int) -> Response:
-    refused = _reviewer(request, actor)
-    if refused:
-        return refused
-    return _application_page(request, session, actor, application_id)  # type: ignore[arg-type]
+def application(
+    request: Request, session: DB, actor: ReviewerPage, application_id: int
+) -> Response:
+    return _application_page(request, session, actor, application_id)
 
 
 @router.post("/review/{application_id}", response_model=None)
 def decide(
     request: Request,
     session: DB,
-    actor: PageActor,
+    actor: ReviewerPage,
     application_id: int,
     action: Annotated[str, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    refused = _reviewer(request, actor)
-    if refused:
-        return refused
-    try:
-        with session.begin_nested():
-            checks.decide(
-                session,
-                actor,
-                application_id,
-                action,
-                reason,  # type: ignore[arg-type]
-                get_settings().resolved_model_dir(),
-            )
-    except review.ReviewError as exc:
-        return _application_page(
-            request,
-            session,
-            actor,
-            application_id,  # type: ignore[arg-type]
-            error=f"{exc.zh} / {exc.en}",
-        )
-    return _application_page(
-        request,
+    error = _attempt(
         session,
-        actor,
-        application_id,  # type: ignore[arg-type]
-        notice="已{} / {}".format(*ACTION_LABELS.get(action, (action, action))),
+        lambda: checks.decide(
+            session, actor, application_id, action, reason, get_settings().resolved_model_dir()
+        ),
     )
+    notice = None if error else "已{} / {}".format(*ACTION_LABELS.get(action, (action, action)))
+    return _application_page(request, session, actor, application_id, error=error, notice=notice)
