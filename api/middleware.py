@@ -102,7 +102,7 @@ class RequestContext:
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit, request_id)
-            self._log(scope, request_id, 413, start, int(declared))
+            self._log(scope, scope["method"], request_id, 413, start, int(declared))
             return
 
         async def counting_receive() -> Message:
@@ -114,12 +114,19 @@ class RequestContext:
                     raise _TooLarge(limit)
             return message
 
+        method = scope["method"]
+        head = method == "HEAD"
+        if head:  # HEAD is GET without the body, for every GET route (as HTTP says)
+            scope = {**scope, "method": "GET"}
+
         async def tagging_send(message: Message) -> None:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -129,15 +136,17 @@ class RequestContext:
                 await _refuse(send, limit, request_id)
             status = 413
         finally:
-            self._log(scope, request_id, status, start, received)
+            self._log(scope, method, request_id, status, start, received)
 
     @staticmethod
-    def _log(scope: Scope, request_id: str, status: int, start: float, received: int) -> None:
+    def _log(
+        scope: Scope, method: str, request_id: str, status: int, start: float, received: int
+    ) -> None:
         access.info(
             "request",
             extra={
                 "request_id": request_id,
-                "method": scope["method"],
+                "method": method,
                 "path": scope["path"],
                 "status": status,
                 "ms": round((time.perf_counter() - start) * 1000, 1),

@@ -147,6 +147,11 @@ def test_options_advertises_a_read_only_service(server: str) -> None:
     reply = httpx.options(f"{server}/collections/space-units/items")
     allowed = {m.strip() for m in reply.headers["allow"].split(",")}
     assert allowed == {"GET", "HEAD", "OPTIONS"}
+    head = httpx.head(f"{server}/collections/space-units/items?limit=3")
+    get = httpx.get(f"{server}/collections/space-units/items?limit=3")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert httpx.post(f"{server}/collections/space-units/items").status_code == 405
 
 
 def _download(server: str, fmt: str, **params: object) -> httpx.Response:
