@@ -48,6 +48,18 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
+def request_session() -> Iterator[Session]:
+    """One transaction per web request (a FastAPI dependency in api and web alike)."""
+    with session_scope(get_engine()) as session:
+        yield session
+
+
+def read_request_session() -> Iterator[Session]:
+    """Like ``request_session`` on the read replica (SPACEMAP_READ_DATABASE_URL), if any."""
+    with session_scope(get_read_engine()) as session:
+        yield session
+
+
 def _admin_engine(url: str) -> Engine:
     """An autocommit connection to the server's maintenance database."""
     return create_engine(

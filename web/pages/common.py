@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from spacemap.config import get_settings
-from spacemap.database import get_engine, session_scope
+from spacemap.database import request_session
 from spacemap.store import users
 from spacemap.store.audit import Actor
 from web import assets
@@ -33,12 +33,7 @@ ZONE_TABLES = (
 )
 
 
-def db() -> Any:
-    with session_scope(get_engine()) as session:
-        yield session
-
-
-DB = Annotated[Session, Depends(db)]
+DB = Annotated[Session, Depends(request_session)]
 
 
 def page_actor(request: Request, session: DB) -> Actor | None:

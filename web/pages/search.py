@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from matching import checks
 from matching.match import match
@@ -117,8 +118,6 @@ async def search(request: Request, actor: PageActor) -> HTMLResponse:
         return render(
             request, "search.html", actor, **_search_context(form=form, errors=errors, result=None)
         )
-    from starlette.concurrency import run_in_threadpool
-
     context = await run_in_threadpool(_search_results, profile)
     return render(
         request, "search.html", actor, **_search_context(form=form, errors=None, **context)
