@@ -62,3 +62,12 @@ def capacity_by_park(session: Session) -> dict[str, float]:
         )
     )
     return {code: float(total) for code, total in rows}
+
+
+def unit_points(session: Session, codes: list[str]) -> dict[str, tuple[float, float]]:
+    """Unit code → (lng, lat) for just these units (a map of a few, not a scan of all)."""
+    rows = session.execute(
+        text("SELECT code, ST_X(geom), ST_Y(geom) FROM space_units WHERE code = ANY(:codes)"),
+        {"codes": list(codes)},
+    )
+    return {code: (float(x), float(y)) for code, x, y in rows}

@@ -19,6 +19,7 @@ from spacemap.store import audit
 from spacemap.store import proposals as proposal_store
 from spacemap.store.areas import area_names
 from spacemap.store.audit import Actor
+from spacemap.store.units import unit_points
 from spacemap.taxonomy import sectors
 from spacemap.vocab import APPLICATION_STATUSES
 from web import maps
@@ -116,8 +117,7 @@ def _application_page(
         session, profile, get_settings().resolved_model_dir(), limit=6, near_miss_limit=0
     )
     others = [s for s in result.sites if s.unit_code != row["unit_code"]][:5]
-    unit = maps.features(session, "space-units", park=row["park_code"])["features"]
-    here = next(f for f in unit if f["id"] == row["unit_code"])["geometry"]["coordinates"]
+    here = unit_points(session, [row["unit_code"]])[row["unit_code"]]
     points = [
         {
             "lng": here[0],
@@ -170,10 +170,7 @@ def _proposal(
     view = batch.view(proposal) if proposal is not None else None
     parts = None
     if view is not None:
-        units = {
-            f["id"]: f["geometry"]["coordinates"]
-            for f in maps.features(session, "space-units")["features"]
-        }
+        units = unit_points(session, [p.unit_code for p in view.placements])
         points = [
             {
                 "lng": units[p.unit_code][0],
