@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from spacemap.catalog.collections import COLLECTIONS
 from spacemap.catalog.queries import FeatureQuery, page
 from spacemap.store import stats
+from spacemap.store.units import unit_markers
 from spacemap.taxonomy import sectors
 from spacemap.vocab import PARK_TYPES
 from web.basemaps import Basemap, display_geojson, to_display
@@ -273,19 +274,14 @@ def _station_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
 
 def _unit_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="空间单元（合成）/ space units (synthetic)", show=False)
-    units = features(session, "space-units")["features"]
+    units = unit_markers(session)
     if units:
-        lng = [u["geometry"]["coordinates"][0] for u in units]
-        lat = [u["geometry"]["coordinates"][1] for u in units]
+        codes, lng, lat, available, synthetic = zip(*units, strict=True)
         x, y = to_display(lng, lat, basemap.datum)
+        flag = {True: " (合成 / synthetic)", False: ""}
         data = [
-            [
-                float(b),
-                float(a),
-                f"{u['id']} · {u['properties']['available_m2']:.0f} m²"
-                f"{' (合成 / synthetic)' if u['properties']['is_synthetic'] else ''}",
-            ]
-            for a, b, u in zip(x, y, units, strict=True)
+            [round(float(b), 7), round(float(a), 7), f"{code} · {free:.0f} m²{flag[bool(fake)]}"]
+            for a, b, code, free, fake in zip(x, y, codes, available, synthetic, strict=True)
         ]
         plugins.FastMarkerCluster(data, callback=_UNIT_CALLBACK).add_to(group)
     return group

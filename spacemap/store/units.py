@@ -71,3 +71,15 @@ def unit_points(session: Session, codes: list[str]) -> dict[str, tuple[float, fl
         {"codes": list(codes)},
     )
     return {code: (float(x), float(y)) for code, x, y in rows}
+
+
+def unit_markers(session: Session) -> list[tuple[str, float, float, float, bool]]:
+    """(code, lng, lat, available m², synthetic?) of every unit, ordered by id: what a map
+    marker needs and nothing more."""
+    rows = session.execute(
+        text(
+            "SELECT code, ST_X(geom), ST_Y(geom), available_m2, is_synthetic "
+            "FROM space_units ORDER BY id"
+        )
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
