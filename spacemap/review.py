@@ -12,6 +12,7 @@ in; this module only knows the rules of the workflow itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,31 +195,42 @@ def _take_space(
             "automatic checks failed: " + "; ".join(c["en"] for c in failed),
             failed[0]["check"],
         )
-    unit = store.lock_unit(session, app.unit_id)
-    session.refresh(unit)
-    if unit.available_m2 < app.requested_m2:
-        raise Conflict(
-            f"可用 {unit.available_m2:.0f} m² < 申请 {app.requested_m2:.0f} m²",
-            f"available {unit.available_m2:.0f} m² < requested {app.requested_m2:.0f} m²",
-            "requested_m2",
-        )
-    before = _unit_snapshot(unit)
-    store.set_available(session, unit.id, round(unit.available_m2 - app.requested_m2, 2))
-    session.refresh(unit)
-    audit.record(session, actor, "unit", unit.code, "allocate", before=before,
-                 after=_unit_snapshot(unit), reason=reason, application_id=app.id,
-                 unit_id=unit.id)  # fmt: skip
-    kept = [c for c in checks if c["check"] != "duplicate"]
-    return {"checks": [*kept, *(c for c in app.checks if c["check"] == "duplicate")]}
+
+    def take(unit: SpaceUnit) -> float:
+        if unit.available_m2 < app.requested_m2:
+            raise Conflict(
+                f"可用 {unit.available_m2:.0f} m² < 申请 {app.requested_m2:.0f} m²",
+                f"available {unit.available_m2:.0f} m² < requested {app.requested_m2:.0f} m²",
+                "requested_m2",
+            )
+        return unit.available_m2 - app.requested_m2
+
+    _change_space(session, actor, app, "allocate", reason, take)
+    # matching's checks, plus the duplicate check made when the application was filed
+    return {"checks": [*checks, *(c for c in app.checks if c["check"] == "duplicate")]}
 
 
 def _free_space(session: Session, actor: Actor, app: Application, reason: str | None) -> None:
+    def give_back(unit: SpaceUnit) -> float:
+        return min(unit.capacity_m2, unit.available_m2 + app.requested_m2)
+
+    _change_space(session, actor, app, "release", reason, give_back)
+
+
+def _change_space(
+    session: Session,
+    actor: Actor,
+    app: Application,
+    action: str,
+    reason: str | None,
+    new_available: Callable[[SpaceUnit], float],
+) -> None:
+    """Under the unit's row lock: read its free area afresh, change it, audit the change."""
     unit = store.lock_unit(session, app.unit_id)
     session.refresh(unit)
     before = _unit_snapshot(unit)
-    freed = round(min(unit.capacity_m2, unit.available_m2 + app.requested_m2), 2)
-    store.set_available(session, unit.id, freed)
+    store.set_available(session, unit.id, round(new_available(unit), 2))
     session.refresh(unit)
-    audit.record(session, actor, "unit", unit.code, "release", before=before,
+    audit.record(session, actor, "unit", unit.code, action, before=before,
                  after=_unit_snapshot(unit), reason=reason, application_id=app.id,
                  unit_id=unit.id)  # fmt: skip
