@@ -15,9 +15,8 @@ import numpy as np
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from matching import checks
 from matching.allocate import Edges, deferred_acceptance, greedy, justified_envy, optimal
-from matching.checks import assess
-from matching.profile import CompanyProfile
 from spacemap import review
 from spacemap.store import applications as app_store
 from spacemap.store import audit
@@ -152,14 +151,9 @@ def accept(
             f"方案已过期：申请 {stale} 已不是待审核", f"proposal is stale: applications {stale} "
             "are no longer pending; compute a new one", "status",
         )  # fmt: skip
-    for app in locked:
-        profile = CompanyProfile.model_validate(app.profile)
-        unit_code = next(
-            r["unit_code"] for r in proposal.result["placements"] if r["application_id"] == app.id
-        )
-        checks = assess(session, profile, unit_code, app.requested_m2, model_dir).checks
-        review.decide(session, actor, app.id, "approve", f"批量方案 #{proposal.id}: {reason}",
-                      [c.model_dump() for c in checks])  # fmt: skip
+    for app in locked:  # the single-approval path: fresh checks, then the unit's row lock
+        checks.decide(session, actor, app.id, "approve", f"批量方案 #{proposal.id}: {reason}",
+                      model_dir)  # fmt: skip
     store.mark(session, proposal, "accepted", actor.id)
     audit.record(session, actor, "proposal", proposal.id, "accept", reason=reason,
                  after={"approved": ids})  # fmt: skip
