@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from matching.match import choose_model, score_candidates
 from matching.profile import CompanyProfile
-from matching.queries import search_params
+from matching.queries import fetch_unit_details, search_params
 
 
 @dataclass(frozen=True)
@@ -231,19 +231,23 @@ def build_edges(
     units: list[dict] = []
     a_idx, u_idx, scores, leads = [], [], [], []
     for i, app in enumerate(applications):
-        params = search_params(session, app.profile)
+        params = search_params(app.profile)
         cands, _, s, order = score_candidates(session, app.profile, model, params)
-        for k in order[:top_k]:
-            row = cands.iloc[k]
-            uid = int(row["unit_id"])
+        top = cands.iloc[order[:top_k]]
+        for k, uid, code, area, lead in zip(
+            order[:top_k], top["unit_id"], top["unit_code"], top["area_code"], top["is_lead"],
+            strict=True,
+        ):  # fmt: skip
             if uid not in unit_index:
                 unit_index[uid] = len(units)
-                units.append({"unit_code": row["unit_code"], "park_name_zh": row["park_name_zh"],
-                              "area_code": row["area_code"]})  # fmt: skip
+                units.append({"unit_id": int(uid), "unit_code": code, "area_code": area})
             a_idx.append(i)
             u_idx.append(unit_index[uid])
             scores.append(float(s[k]))
-            leads.append(bool(row["is_lead"]))
+            leads.append(bool(lead))
+    names = fetch_unit_details(session, [u["unit_id"] for u in units])
+    for unit in units:
+        unit["park_name_zh"] = names[unit.pop("unit_id")]["park_name_zh"]
     edges = Edges(
         np.array(a_idx, int), np.array(u_idx, int), np.array(scores, float),
         len(applications), len(units), np.array(leads, bool),

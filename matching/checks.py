@@ -55,7 +55,7 @@ def assess(
 ) -> UnitAssessment:
     """Checks and match score of one unit for one company asking for ``requested_m2``."""
     wanted = profile.model_copy(update={"min_area_m2": requested_m2})
-    params = search_params(session, wanted)
+    params = search_params(wanted)
     row = fetch_unit_checks(session, params, unit_code)
     if row is None:
         raise UnknownUnit(unit_code)

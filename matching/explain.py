@@ -7,7 +7,8 @@ number behind it. The wording is a template, the choice and order are the model'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel
@@ -24,15 +25,15 @@ class Reason(BaseModel):
     en: str
 
 
-Text = Callable[[pd.Series, CompanyProfile], tuple[str, str]]
+Text = Callable[[Mapping[str, Any], CompanyProfile], tuple[str, str]]
 
 
-def _industry(row: pd.Series, p: CompanyProfile) -> tuple[str, str]:
+def _industry(row: Mapping[str, Any], p: CompanyProfile) -> tuple[str, str]:
     zh, en = sectors()[p.industry]
     return f"园区主导方向包含本行业（{zh}）", f"the park focuses on your sector ({en})"
 
 
-def _rent(row: pd.Series, p: CompanyProfile) -> tuple[str, str]:
+def _rent(row: Mapping[str, Any], p: CompanyProfile) -> tuple[str, str]:
     pct = 100 * (1 - row["rent_ratio"])
     rent = row["rent_ratio"] * p.max_rent_cny_m2_month
     return (
@@ -41,7 +42,7 @@ def _rent(row: pd.Series, p: CompanyProfile) -> tuple[str, str]:
     )
 
 
-def _area(row: pd.Series, p: CompanyProfile) -> tuple[str, str]:
+def _area(row: Mapping[str, Any], p: CompanyProfile) -> tuple[str, str]:
     avail = row["area_ratio"] * p.max_area_m2
     need = f"{p.min_area_m2:.0f}–{p.max_area_m2:.0f}"
     return (
@@ -50,7 +51,7 @@ def _area(row: pd.Series, p: CompanyProfile) -> tuple[str, str]:
     )
 
 
-def _stage(row: pd.Series, p: CompanyProfile) -> tuple[str, str]:
+def _stage(row: Mapping[str, Any], p: CompanyProfile) -> tuple[str, str]:
     t_zh, t_en = PARK_TYPES[row["park_type"]]
     s_zh, s_en = STAGES[p.stage]
     return f"{t_zh}适合{s_zh}企业", f"a {t_en} suits a {s_en} company"
@@ -120,18 +121,26 @@ def _truthful(name: str, value: float) -> bool:
 
 
 def top_reasons(
-    features: pd.Series,
-    contributions: pd.Series,
-    context: pd.Series,
+    features: Mapping[str, float],
+    contributions: Mapping[str, float],
+    context: Mapping[str, Any],
     profile: CompanyProfile,
     k: int = 3,
 ) -> list[Reason]:
-    """The ``k`` features that add most to this unit's score, worded with their values."""
-    row = pd.concat([features, context])
-    ranked = contributions[contributions > 1e-9].sort_values(ascending=False)
+    """The ``k`` features that add most to this unit's score, worded with their values.
+
+    ``context`` supplies what the wording needs beyond the features (the park type)."""
+    row = {**context, **features}
+    ranked = sorted(
+        (
+            (float(value), name)
+            for name, value in contributions.items()
+            if value > 1e-9 and _truthful(name, features[name])
+        ),
+        key=lambda item: -item[0],
+    )
     reasons = []
-    truthful = [n for n in ranked.index if _truthful(str(n), features[n])]
-    for name, value in ranked[truthful].head(k).items():
-        zh, en = TEXTS[str(name)](row, profile)
-        reasons.append(Reason(feature=str(name), contribution=round(float(value), 2), zh=zh, en=en))
+    for value, name in ranked[:k]:
+        zh, en = TEXTS[name](row, profile)
+        reasons.append(Reason(feature=name, contribution=round(value, 2), zh=zh, en=en))
     return reasons

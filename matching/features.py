@@ -52,9 +52,9 @@ def _preferred(frame: pd.DataFrame, profile: CompanyProfile) -> np.ndarray:
     return hit.to_numpy(dtype=float)
 
 
-def rule_components(x: pd.DataFrame) -> dict[str, np.ndarray]:
+def rule_components(x: pd.DataFrame | dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The hand-weighted rule's parts, each in 0..1, from the other features (plain numpy)."""
-    col = {name: x[name].to_numpy(dtype=float) for name in FEATURES if name in x}
+    col = {name: np.asarray(x[name], dtype=float) for name in FEATURES if name in x}
     industry = np.maximum.reduce(
         [col["industry_exact"], 0.6 * col["industry_related"], 0.4 * col["area_lead"]]
     )
@@ -78,7 +78,7 @@ def rule_components(x: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def rule_score(x: pd.DataFrame) -> np.ndarray:
+def rule_score(x: pd.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
     parts = rule_components(x)
     return sum(RULE_WEIGHTS[k] * parts[k] for k in RULE_WEIGHTS)
 
@@ -92,7 +92,7 @@ def build_features(candidates: pd.DataFrame, profile: CompanyProfile) -> pd.Data
     )
     stage_fit = STAGE_TYPE_FIT[profile.stage]
     wants_programme = profile.preferences.wants_programme
-    x = pd.DataFrame({
+    x = {
         "industry_exact": c["focus_exact"].to_numpy(float),
         "industry_related": c["focus_related"].to_numpy(float),
         "area_lead": c["is_lead"].to_numpy(float),
@@ -110,8 +110,8 @@ def build_features(candidates: pd.DataFrame, profile: CompanyProfile) -> pd.Data
         "preferred_area": _preferred(c, profile),
         "programme_fit": c["park_type"].isin(PROGRAMME_TYPES).to_numpy(float)
         if wants_programme else np.full(n, np.nan),
-    })  # fmt: skip
+    }  # fmt: skip
     x["rule_score"] = rule_score(x) if n else np.zeros(0)
     # Aggregates in SQL (sums) are not bit-stable across databases; 9 decimals are far finer than
     # any feature means, and make training reproducible wherever the same data is loaded.
-    return x[list(FEATURES)].round(9)
+    return pd.DataFrame({name: np.round(x[name], 9) for name in FEATURES}, index=c.index)

@@ -7,6 +7,7 @@ natural key, so the order does not depend on the order rows were loaded in).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,12 @@ from matching.features import build_features
 from matching.models import RuleModel, contributions
 from matching.policy import ASSUMPTION_NOTE
 from matching.profile import CompanyProfile
-from matching.queries import fetch_candidates, fetch_near_misses, search_params
+from matching.queries import (
+    fetch_candidates,
+    fetch_near_misses,
+    fetch_unit_details,
+    search_params,
+)
 from spacemap.vocab import UNIT_FEATURES
 
 ModelChoice = Literal["auto", "rule", "ranker"]
@@ -147,7 +153,7 @@ def choose_model(choice: ModelChoice, model_dir: Path) -> tuple[object, ModelInf
     return loaded.model, info
 
 
-def _location(row: pd.Series) -> Location:
+def _location(row: Mapping[str, Any]) -> Location:
     err = row.get("location_error_m")
     return Location(
         lng=float(row["lng"]),
@@ -201,7 +207,7 @@ def failed_checks(row: pd.Series, profile: CompanyProfile) -> list[FailedCheck]:
     return out
 
 
-def _site(rank: int, row: pd.Series, score: float, reasons: list[Reason]) -> Site:
+def _site(rank: int, row: Mapping[str, Any], score: float, reasons: list[Reason]) -> Site:
     rent, subsidy = float(row["rent_cny_m2_month"]), float(row["subsidy_rate"])
     return Site(
         rank=rank,
@@ -228,12 +234,18 @@ def _site(rank: int, row: pd.Series, score: float, reasons: list[Reason]) -> Sit
     )
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a small frame as dicts of Python values (``to_dict`` costs ~1 ms a call)."""
+    columns = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(frame.columns, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def score_candidates(
     session: Session, profile: CompanyProfile, model: object, params: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     """Feasible units, their features, scores, and the best-first order (ties by unit code).
 
-    ``params`` is ``queries.search_params(session, profile)``, computed once per request."""
+    ``params`` is ``queries.search_params(profile)``, computed once per request."""
     cands = fetch_candidates(session, params)
     X = build_features(cands, profile)
     scores = model.score_0_100(X) if len(X) else np.zeros(0)  # type: ignore[attr-defined]
@@ -250,22 +262,27 @@ def match(
     near_miss_limit: int = 5,
 ) -> MatchResult:
     model, info = choose_model(choice, model_dir)
-    params = search_params(session, profile)
+    params = search_params(profile)
     cands, X, scores, order = score_candidates(session, profile, model, params)
     order = order[:limit]
-    top_x = X.iloc[order]
     reference = getattr(model, "reference_", None)
     if reference is None:
         reference = X.median(numeric_only=True)
+    top_x = X.iloc[order]
     contrib = contributions(model, top_x, reference) if len(top_x) else pd.DataFrame()
+    shown = _records(cands.iloc[order])
+    details = fetch_unit_details(session, [int(row["unit_id"]) for row in shown])
     sites = [
         _site(
             rank,
-            cands.iloc[i],
+            row | details[row["unit_id"]],
             float(scores[i]),
-            top_reasons(X.iloc[i], contrib.loc[X.index[i]], cands.iloc[i][["park_type"]], profile),
+            top_reasons(features, weights, row, profile),
         )
-        for rank, i in enumerate(order, 1)
+        for rank, (i, row, features, weights) in enumerate(
+            zip(order, shown, _records(top_x), _records(contrib), strict=True),
+            1,
+        )
     ]
     near = near_misses(session, profile, near_miss_limit, params) if near_miss_limit > 0 else []
     notes = [ASSUMPTION_NOTE] if any(s.subsidy_rate > 0 for s in sites) else []

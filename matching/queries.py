@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from matching.columns import Kind, fetch_columns
 from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
 
@@ -32,27 +33,42 @@ area_fit AS MATERIALIZED (
   FROM areas a JOIN zones z ON z.id = a.zone_id
 )"""
 
-# Per park, once (not per unit): its own whitelist (if it has one) and its focus sectors.
-_PARK_FIT = """
-park_fit AS MATERIALIZED (
-  SELECT p.id AS park_id,
-         (NOT bool_or(COALESCE(pi.is_whitelist, false))
-          OR bool_or(pi.is_whitelist AND pi.industry_code = ANY(:industries))) AS park_ok,
-         COALESCE(bool_or(pi.industry_code = :industry), false) AS focus_exact,
-         COALESCE(bool_or(pi.industry_code = ANY(CAST(:related AS varchar[]))), false)
-           AS focus_related
-  FROM parks p LEFT JOIN park_industries pi ON pi.park_id = p.id
-  GROUP BY p.id
+# Per park that has its own list (few do): whether the list admits the company, and whether the
+# park names the company's sector, or a related one, among its fields.
+_PARK_LISTS = """
+park_lists AS MATERIALIZED (
+  SELECT park_id, bool_or(is_whitelist) AS has_whitelist,
+         bool_or(is_whitelist AND industry_code = ANY(:industries)) AS whitelisted,
+         bool_or(industry_code = :industry) AS focus_exact,
+         bool_or(industry_code IN (
+           SELECT code_b FROM industry_relations WHERE code_a = :industry
+           UNION SELECT code_a FROM industry_relations WHERE code_b = :industry)) AS focus_related
+  FROM park_industries GROUP BY park_id
 )"""
 
-SUBSIDY_SQL = (
-    f"CASE WHEN u.is_low_cost THEN LEAST({SUBSIDY_CAP}, "
-    f"{SUBSIDY_LEAD_INDUSTRY} * af.is_lead::int + :status_bonus) ELSE 0 END"
-)
+# Per park, once (not per unit): every fact about the park a check or a feature needs, including
+# the subsidy a low-cost unit there would carry for this company (it depends on the area only).
+_PARK_FIT = f"""
+park_fit AS (
+  SELECT p.id AS park_id, p.park_type, af.area_code, af.zone_code, af.matched_industry, af.is_lead,
+         (af.matched_industry IS NOT NULL
+          AND (pl.park_id IS NULL OR NOT pl.has_whitelist OR pl.whitelisted)) AS whitelist_ok,
+         COALESCE(pl.focus_exact, false) AS focus_exact,
+         COALESCE(pl.focus_related, false) AS focus_related,
+         CAST(LEAST({SUBSIDY_CAP}, {SUBSIDY_LEAD_INDUSTRY} * af.is_lead::int + :status_bonus)
+              AS double precision) AS low_cost_subsidy,
+         1 - p.units_available_m2 / NULLIF(p.units_capacity_m2, 0) AS park_occupancy
+  FROM parks p JOIN area_fit af ON af.area_id = p.area_id
+  LEFT JOIN park_lists pl ON pl.park_id = p.id
+)"""
+
+_FITS = f"{_AREA_FIT}, {_PARK_LISTS}, {_PARK_FIT}"
+
+SUBSIDY_SQL = "CASE WHEN u.is_low_cost THEN pf.low_cost_subsidy ELSE 0 END"
 
 # ``:as_of_placement`` evaluates a historical placement: the unit's whole capacity counts as free.
 _CHECKS = f"""
-  (af.matched_industry IS NOT NULL AND pf.park_ok) AS whitelist_ok,
+  pf.whitelist_ok,
   (CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END) >= :min_area AS area_ok,
   u.features @> CAST(:required AS varchar[]) AS features_ok,
   u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= :budget AS rent_ok,
@@ -60,61 +76,80 @@ _CHECKS = f"""
      (CAST(:move_in_by AS date) IS NULL OR u.available_from <= CAST(:move_in_by AS date))))
      AS available_ok"""
 
-_UNIT_COLUMNS = f"""
-  u.id AS unit_id, u.code AS unit_code, u.park_id, p.code AS park_code, p.name_zh AS park_name_zh,
-  p.name_en AS park_name_en, p.park_type, af.area_code, af.zone_code, af.matched_industry,
-  af.is_lead, u.capacity_m2,
+# What the ranker reads per feasible unit: fixed-width columns and a few short codes. What a person
+# reads (names, features, dates, position) comes from UNIT_DETAILS for the few units shown, so a
+# search of thousands of candidates does not decode text and arrays it will throw away.
+_RANKER_COLUMNS = f"""
+  u.id AS unit_id, u.code AS unit_code, pf.park_type, pf.area_code, pf.zone_code,
+  pf.matched_industry, pf.is_lead, pf.focus_exact, pf.focus_related,
   CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END AS available_m2,
-  u.rent_cny_m2_month, u.is_low_cost, u.features, u.available_from, {SUBSIDY_SQL} AS subsidy_rate,
-  u.is_estimate, u.is_synthetic, p.location_error_m, pf.focus_exact, pf.focus_related,
-  ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, u.x_m, u.y_m, u.metro_m, u.border_m,
-  1 - p.units_available_m2 / NULLIF(p.units_capacity_m2, 0) AS park_occupancy"""
+  u.rent_cny_m2_month, u.is_low_cost, {SUBSIDY_SQL} AS subsidy_rate, u.x_m, u.y_m, u.metro_m,
+  u.border_m, pf.park_occupancy"""
 
 # Distances (metro, border crossing, planar x/y) and park occupancy are columns kept by triggers
-# (migration 0004): the query reads them instead of recomputing them per request.
+# (migration 0004): the query reads them instead of recomputing them per request. Rows come in
+# no particular order: ranking breaks ties by unit code, and training sorts before it samples.
 CANDIDATES = f"""
-WITH {_AREA_FIT}, {_PARK_FIT}
-  SELECT {_UNIT_COLUMNS}
-  FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
-  JOIN park_fit pf ON pf.park_id = p.id
-  WHERE af.matched_industry IS NOT NULL AND pf.park_ok
+WITH {_FITS}
+  SELECT {_RANKER_COLUMNS}
+  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  WHERE pf.whitelist_ok
     AND (CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END) >= :min_area
     AND u.features @> CAST(:required AS varchar[])
     AND u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= :budget
     AND (:as_of_placement OR (u.available_m2 > 0 AND (CAST(:move_in_by AS date) IS NULL
          OR u.available_from <= CAST(:move_in_by AS date))))
-  ORDER BY u.code
+"""
+
+# The rest of what a result shows about a unit, for the units shown.
+UNIT_DETAILS = """
+SELECT u.id AS unit_id, p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
+       u.capacity_m2, u.features, u.available_from, u.is_estimate, u.is_synthetic,
+       p.location_error_m, ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat
+FROM space_units u JOIN parks p ON p.id = u.park_id
+WHERE u.id = ANY(:ids)
 """
 
 # Every unit with the outcome of each hard check; NEAR_MISSES and UNIT_CHECKS select from it.
+# Only what the checks and their ordering need: names, positions and arrays are joined in
+# (_SHOWN) for the few units a result shows, not computed for every unit before a LIMIT.
 _CHECKED = f"""
-WITH {_AREA_FIT}, {_PARK_FIT},
+WITH {_FITS},
 checked AS (
-  SELECT u.id AS unit_id, u.code AS unit_code, p.code AS park_code, p.name_zh AS park_name_zh,
-         p.name_en AS park_name_en, af.area_code, u.available_m2, u.rent_cny_m2_month,
-         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, u.features,
-         u.available_from, ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, u.is_estimate,
-         p.location_error_m, {_CHECKS}
-  FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
-  JOIN park_fit pf ON pf.park_id = p.id
+  SELECT u.id AS unit_id, u.code AS unit_code, u.available_m2,
+         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, {_CHECKS}
+  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
   WHERE CAST(:unit_code AS varchar) IS NULL OR u.code = CAST(:unit_code AS varchar)
+  OFFSET 0  -- a fence: each check is evaluated once per unit, not again in every use below
 )"""
 
-NEAR_MISSES = f"""{_CHECKED}
-SELECT *, (NOT whitelist_ok)::int + (NOT area_ok)::int + (NOT features_ok)::int
-          + (NOT rent_ok)::int + (NOT available_ok)::int AS failed
-FROM checked
-WHERE NOT (whitelist_ok AND area_ok AND features_ok AND rent_ok AND available_ok)
-ORDER BY failed,
+_SHOWN = """
+SELECT c.*, p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
+       a.code AS area_code, u.rent_cny_m2_month, u.features, u.available_from,
+       ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, u.is_estimate, p.location_error_m
+FROM {units} c JOIN space_units u ON u.id = c.unit_id JOIN parks p ON p.id = u.park_id
+JOIN areas a ON a.id = p.area_id
+"""
+
+# Closest to feasible first: fewest failed checks, then the smallest shortfall in area and rent.
+NEAR_MISSES = f"""{_CHECKED},
+nearest AS (
+  SELECT *, (NOT whitelist_ok)::int + (NOT area_ok)::int + (NOT features_ok)::int
+            + (NOT rent_ok)::int + (NOT available_ok)::int AS failed,
          GREATEST(0, :min_area - available_m2) / :min_area
-           + GREATEST(0, effective_rent - :budget) / :budget,
-         unit_code
-LIMIT :limit
+           + GREATEST(0, effective_rent - :budget) / :budget AS shortfall
+  FROM checked
+  WHERE NOT (whitelist_ok AND area_ok AND features_ok AND rent_ok AND available_ok)
+  ORDER BY failed, shortfall, unit_code
+  LIMIT :limit
+)
+{_SHOWN.format(units="nearest")}
+ORDER BY c.failed, c.shortfall, c.unit_code
 """
 
 # One unit's checks, for an application (the unit the company chose, feasible or not).
 UNIT_CHECKS = f"""{_CHECKED}
-SELECT * FROM checked
+{_SHOWN.format(units="checked")}
 """
 
 # Where firms of a sector already are, in metres (EPSG:4547), for the agglomeration counts.
@@ -144,20 +179,12 @@ FROM applications a WHERE a.status = 'approved'
 ORDER BY a.id
 """
 
-RELATED = """
-SELECT code_b FROM industry_relations WHERE code_a = :industry
-UNION SELECT code_a FROM industry_relations WHERE code_b = :industry
-"""
 
-
-def search_params(
-    session: Session, profile: CompanyProfile, as_of_placement: bool = False
-) -> dict[str, Any]:
+def search_params(profile: CompanyProfile, as_of_placement: bool = False) -> dict[str, Any]:
     """The bind parameters of CANDIDATES, NEAR_MISSES and PEERS for one profile."""
     return {
         "industries": profile.industries,
         "industry": profile.industry,
-        "related": related_industries(session, profile.industry),
         "min_area": float(profile.min_area_m2),
         "required": sorted(profile.required_features),
         "budget": float(profile.max_rent_cny_m2_month),
@@ -167,41 +194,46 @@ def search_params(
     }
 
 
-def related_industries(session: Session, industry: str) -> list[str]:
-    return sorted(session.scalars(text(RELATED), {"industry": industry}))
-
-
-def _frame(session: Session, sql: str, params: dict) -> pd.DataFrame:
-    """Run ``sql`` on the session's connection and build the frame from the driver's plain
-    tuples: for thousands of rows, SQLAlchemy's Row objects cost more than the query."""
-    compiled = text(sql).compile(dialect=session.get_bind().dialect)
-    cursor = session.connection().connection.cursor(binary=True)
-    try:
-        cursor.execute(compiled.string, compiled.construct_params(params))
-        columns = [d.name for d in cursor.description]
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
-    finally:
-        cursor.close()
+# The columns CANDIDATES and PEERS return, with their kinds (see columns.fetch_columns).
+CANDIDATE_COLUMNS: dict[str, Kind] = {
+    "unit_id": "int", "unit_code": "text", "park_type": "text", "area_code": "text",
+    "zone_code": "text", "matched_industry": "text", "is_lead": "bool", "focus_exact": "bool",
+    "focus_related": "bool", "available_m2": "float", "rent_cny_m2_month": "float",
+    "is_low_cost": "bool", "subsidy_rate": "float", "x_m": "float", "y_m": "float",
+    "metro_m": "float", "border_m": "float", "park_occupancy": "float",
+}  # fmt: skip
+PEER_COLUMNS: dict[str, Kind] = {"x_m": "float", "y_m": "float"}
 
 
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
-    frame = _frame(session, CANDIDATES, params)
-    peers = _frame(session, PEERS, params).to_numpy(dtype=float).reshape(-1, 2)
+    frame = pd.DataFrame(fetch_columns(session, CANDIDATES, params, CANDIDATE_COLUMNS))
+    peers = fetch_columns(session, PEERS, params, PEER_COLUMNS)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
-    frame["peers_500m"], frame["peers_1km"] = count_within(here, peers, (500.0, 1000.0))
+    others = np.column_stack([peers["x_m"], peers["y_m"]])
+    frame["peers_500m"], frame["peers_1km"] = count_within(here, others, (500.0, 1000.0))
     return frame
 
 
 def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...]) -> list:
     """For each point, how many ``others`` lie within each radius (metres, planar EPSG:4547).
 
-    A KD-tree radius query: O((n + m) log m), where a per-location SQL subquery was O(n × m).
+    KD-trees on both sides give every pair within the largest radius in one pass, instead of a
+    per-location SQL subquery (O(n × m)). Each distinct location is counted once: units in one
+    building share their park's point.
     """
     if len(points) == 0 or len(others) == 0:
         return [np.zeros(len(points), dtype=int) for _ in radii]
-    tree = cKDTree(others)
-    return [tree.query_ball_point(points, r, return_length=True) for r in radii]
+    where, which = np.unique(points[:, 0] + 1j * points[:, 1], return_inverse=True)
+    here = cKDTree(np.column_stack([where.real, where.imag]))
+    pairs = here.sparse_distance_matrix(cKDTree(others), max(radii), output_type="ndarray")
+    return [np.bincount(pairs["i"][pairs["v"] <= r], minlength=len(where))[which] for r in radii]
+
+
+def fetch_unit_details(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Display columns of the given units, by unit id."""
+    rows = session.execute(text(UNIT_DETAILS), {"ids": unit_ids}).mappings()
+    return {row["unit_id"]: dict(row) for row in rows}
 
 
 def fetch_near_misses(session: Session, params: dict, limit: int) -> pd.DataFrame:

@@ -99,7 +99,9 @@ def build_training_set(session: Session, seed: int = 0) -> TrainingSet:
         else:
             profile, unit_id = profile_for(case, rng), int(case["unit_id"])
             is_synthetic = bool(case["is_synthetic"])
-        cands = fetch_candidates(session, search_params(session, profile, as_of_placement=True))
+        cands = fetch_candidates(session, search_params(profile, as_of_placement=True))
+        # Sampled by position: sort by the natural key so the sample does not depend on row order.
+        cands = cands.sort_values("unit_code", ignore_index=True)
         is_pos = (cands["unit_id"] == unit_id).to_numpy()
         if not is_pos.any():
             skipped += 1

@@ -14,10 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from matching import artifact
+from matching.columns import fetch_columns
 from matching.match import match
 from matching.models import RuleModel
 from matching.policy import subsidy_rate
 from matching.profile import CompanyProfile, PolicyFlags, Preferences
+from matching.queries import fetch_candidates, search_params
 from spacemap.taxonomy import area_codes, sectors
 from spacemap.vocab import STAGES, UNIT_FEATURES
 from tests.conftest import ROOT, run_cli
@@ -153,6 +155,46 @@ def test_reasons_state_the_sites_true_numbers(session: Session, tmp_path: Path) 
                     prefs = profile.preferences
                     assert site.area_code in prefs.areas or site.zone_code in prefs.zones
                 assert reason.contribution > 0
+
+
+def test_same_sector_counts_are_postgis_distances(session: Session) -> None:
+    """ "12 same-industry firms within 500 m" must be what PostGIS counts, for every candidate."""
+    for path in EXAMPLES:
+        profile = example(path.name)
+        cands = fetch_candidates(session, search_params(profile))
+        truth = session.execute(
+            text(
+                "SELECT u.code, "
+                "  count(*) FILTER (WHERE ST_Distance(here, there) <= 500) AS within_500, "
+                "  count(*) FILTER (WHERE ST_Distance(here, there) <= 1000) AS within_1000 "
+                "FROM space_units u "
+                "CROSS JOIN LATERAL (SELECT ST_Transform(u.geom, 4547) AS here) h "
+                "LEFT JOIN LATERAL ("
+                "  SELECT ST_Transform(COALESCE(tu.geom, tp.geom), 4547) AS there FROM tenants t "
+                "  JOIN parks tp ON tp.id = t.park_id "
+                "  LEFT JOIN space_units tu ON tu.id = t.unit_id "
+                "  WHERE t.industry_code = :industry) peers ON true "
+                "WHERE u.code = ANY(:codes) GROUP BY u.code"
+            ),
+            {"industry": profile.industry, "codes": cands["unit_code"].tolist()},
+        ).all()
+        expected = {code: (n500, n1000) for code, n500, n1000 in truth}
+        counts = zip(cands["peers_500m"], cands["peers_1km"], strict=True)
+        got = dict(zip(cands["unit_code"], counts, strict=True))
+        assert got == expected, path.name
+
+
+def test_columns_arrive_whole_with_missing_numbers_as_nan(session: Session) -> None:
+    sql = "SELECT * FROM (VALUES (1, 1.5, true, 'a'), (2, NULL, false, '乙')) AS v(i, f, b, t)"
+    cols = fetch_columns(session, sql, {}, {"i": "int", "f": "float", "b": "bool", "t": "text"})
+    assert cols["i"].tolist() == [1, 2] and cols["b"].tolist() == [True, False]
+    assert cols["f"][0] == 1.5 and np.isnan(cols["f"][1])
+    assert list(cols["t"]) == ["a", "乙"]
+    empty = "SELECT 1 AS i, 2.0 AS f WHERE false"
+    none = fetch_columns(session, empty, {}, {"i": "int", "f": "float"})
+    assert none["i"].shape == (0,) and none["f"].dtype == np.float64
+    with pytest.raises(ValueError, match="NULL"):
+        fetch_columns(session, "SELECT NULL::boolean AS b", {}, {"b": "bool"})
 
 
 def test_matching_is_deterministic(session: Session, tmp_path: Path) -> None:

@@ -190,6 +190,8 @@ class SpaceUnit(Provenance, Base):
             "park_id",
             postgresql_include=["capacity_m2", "available_m2"],
         ),
+        # Searches name required features; this lets PostgreSQL visit only units that have them.
+        Index("ix_space_units_features", "features", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
