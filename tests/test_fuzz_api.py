@@ -55,7 +55,9 @@ def _run(base: str, headers: dict[str, str], selection: list[str], report: Path)
     ]  # fmt: skip
     for name, value in headers.items():
         args += ["--header", f"{name}: {value}"]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    # Run where the report goes: schemathesis keeps a cache in its working directory, which must
+    # not be the repository.
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=report.parent)
     return proc.returncode, proc.stdout + proc.stderr
 
 
