@@ -98,7 +98,7 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1000,10000,100000,1000000")
-    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=60)
     parser.add_argument("--map-scales", default="1000,10000,100000")
     parser.add_argument("--peer-scale", type=int, default=100_000, help="0 to skip tipg")
     parser.add_argument("--workers", type=int, default=2, help="server workers, both servers")

@@ -234,20 +234,20 @@ def build_edges(
         params = search_params(app.profile)
         cands, _, s, order = score_candidates(session, app.profile, model, params)
         top = cands.iloc[order[:top_k]]
-        for k, uid, code, area, lead in zip(
-            order[:top_k], top["unit_id"], top["unit_code"], top["area_code"], top["is_lead"],
-            strict=True,
-        ):  # fmt: skip
+        for k, uid, code, lead in zip(
+            order[:top_k], top["unit_id"], top["unit_code"], top["is_lead"], strict=True
+        ):
             if uid not in unit_index:
                 unit_index[uid] = len(units)
-                units.append({"unit_id": int(uid), "unit_code": code, "area_code": area})
+                units.append({"unit_id": int(uid), "unit_code": code})
             a_idx.append(i)
             u_idx.append(unit_index[uid])
             scores.append(float(s[k]))
             leads.append(bool(lead))
-    names = fetch_unit_details(session, [u["unit_id"] for u in units])
+    shown = fetch_unit_details(session, [u["unit_id"] for u in units])
     for unit in units:
-        unit["park_name_zh"] = names[unit.pop("unit_id")]["park_name_zh"]
+        details = shown[unit.pop("unit_id")]
+        unit |= {"park_name_zh": details["park_name_zh"], "area_code": details["area_code"]}
     edges = Edges(
         np.array(a_idx, int), np.array(u_idx, int), np.array(scores, float),
         len(applications), len(units), np.array(leads, bool),

@@ -13,6 +13,7 @@ import pandas as pd
 
 from matching.policy import PROGRAMME_TYPES, STAGE_TYPE_FIT
 from matching.profile import CompanyProfile
+from spacemap.vocab import PARK_TYPES
 
 FEATURES: tuple[str, ...] = (
     "industry_exact",  # the park lists the company's sector among its fields
@@ -48,8 +49,13 @@ def _preferred(frame: pd.DataFrame, profile: CompanyProfile) -> np.ndarray:
     prefs = profile.preferences
     if not prefs.areas and not prefs.zones:
         return np.full(len(frame), np.nan)
-    hit = frame["area_code"].isin(prefs.areas) | frame["zone_code"].isin(prefs.zones)
-    return hit.to_numpy(dtype=float)
+    return frame["in_preferred_area"].to_numpy(dtype=float)
+
+
+def _by_park_type(frame: pd.DataFrame, values: dict[str, float], default: float) -> np.ndarray:
+    """Per unit, ``values`` of its park type (the query sends the type's position in PARK_TYPES)."""
+    table = np.array([values.get(t, default) for t in PARK_TYPES], dtype=float)
+    return table[frame["park_type_index"].to_numpy(dtype=int)]
 
 
 def rule_components(x: pd.DataFrame | dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -103,12 +109,12 @@ def build_features(candidates: pd.DataFrame, profile: CompanyProfile) -> pd.Data
         if profile.preferences.near_hk_border else np.full(n, np.nan),
         "peers_500m": c["peers_500m"].to_numpy(float),
         "peers_1km": c["peers_1km"].to_numpy(float),
-        "stage_type_fit": c["park_type"].map(stage_fit).to_numpy(float),
+        "stage_type_fit": _by_park_type(c, stage_fit, np.nan),
         "park_occupancy": c["park_occupancy"].to_numpy(float),
         "is_low_cost": c["is_low_cost"].to_numpy(float),
         "subsidy_rate": c["subsidy_rate"].to_numpy(float),
         "preferred_area": _preferred(c, profile),
-        "programme_fit": c["park_type"].isin(PROGRAMME_TYPES).to_numpy(float)
+        "programme_fit": _by_park_type(c, dict.fromkeys(PROGRAMME_TYPES, 1.0), 0.0)
         if wants_programme else np.full(n, np.nan),
     }  # fmt: skip
     x["rule_score"] = rule_score(x) if n else np.zeros(0)

@@ -270,18 +270,13 @@ def match(
         reference = X.median(numeric_only=True)
     top_x = X.iloc[order]
     contrib = contributions(model, top_x, reference) if len(top_x) else pd.DataFrame()
-    shown = _records(cands.iloc[order])
-    details = fetch_unit_details(session, [int(row["unit_id"]) for row in shown])
+    ids = cands["unit_id"].iloc[order].tolist()
+    details = fetch_unit_details(session, ids, profile.industries)
+    shown = [row | details[row["unit_id"]] for row in _records(cands.iloc[order])]
     sites = [
-        _site(
-            rank,
-            row | details[row["unit_id"]],
-            float(scores[i]),
-            top_reasons(features, weights, row, profile),
-        )
+        _site(rank, row, float(scores[i]), top_reasons(features, weights, row, profile))
         for rank, (i, row, features, weights) in enumerate(
-            zip(order, shown, _records(top_x), _records(contrib), strict=True),
-            1,
+            zip(order, shown, _records(top_x), _records(contrib), strict=True), 1
         )
     ]
     near = near_misses(session, profile, near_miss_limit, params) if near_miss_limit > 0 else []

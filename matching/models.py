@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
@@ -82,6 +83,10 @@ class PlacementRanker:
             random_state=self.random_state,
         )  # fmt: skip
         booster.fit(Z[fit_idx], y[fit_idx], X_val=Z[cal_idx], y_val=y[cal_idx])
+        # Keep the trees up to the lowest held-out loss, not the rounds spent confirming it.
+        best = max(1, int(np.argmax(booster.validation_score_)))
+        booster = clone(booster).set_params(max_iter=best, early_stopping=False)
+        booster.fit(Z[fit_idx], y[fit_idx])
         calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method="sigmoid")
         calibrated.fit(Z[cal_idx], y[cal_idx])
         self.booster_ = booster

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from matching.columns import Kind, fetch_columns
 from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
+from spacemap.vocab import PARK_TYPES
 
 # Per area: the first of the company's sectors on its whitelist, and whether it is a lead sector.
 _AREA_FIT = """
@@ -76,12 +77,17 @@ _CHECKS = f"""
      (CAST(:move_in_by AS date) IS NULL OR u.available_from <= CAST(:move_in_by AS date))))
      AS available_ok"""
 
-# What the ranker reads per feasible unit: fixed-width columns and a few short codes. What a person
-# reads (names, features, dates, position) comes from UNIT_DETAILS for the few units shown, so a
-# search of thousands of candidates does not decode text and arrays it will throw away.
+# What the ranker reads per feasible unit: numbers, flags and the unit's code (ties break on it).
+# The park type travels as its position in ``:park_types``; whether the unit is in an area or zone
+# the company prefers is answered here. What a person reads (names, codes, features, dates,
+# position) comes from UNIT_DETAILS for the few units shown, so a search of thousands of
+# candidates does not send text it would throw away.
 _RANKER_COLUMNS = f"""
-  u.id AS unit_id, u.code AS unit_code, pf.park_type, pf.area_code, pf.zone_code,
-  pf.matched_industry, pf.is_lead, pf.focus_exact, pf.focus_related,
+  u.id AS unit_id, u.code AS unit_code,
+  array_position(CAST(:park_types AS varchar[]), pf.park_type) - 1 AS park_type_index,
+  (pf.area_code = ANY(CAST(:areas AS varchar[])) OR pf.zone_code = ANY(CAST(:zones AS varchar[])))
+    AS in_preferred_area,
+  pf.is_lead, pf.focus_exact, pf.focus_related,
   CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END AS available_m2,
   u.rent_cny_m2_month, u.is_low_cost, {SUBSIDY_SQL} AS subsidy_rate, u.x_m, u.y_m, u.metro_m,
   u.border_m, pf.park_occupancy"""
@@ -102,11 +108,13 @@ WITH {_FITS}
 """
 
 # The rest of what a result shows about a unit, for the units shown.
-UNIT_DETAILS = """
+UNIT_DETAILS = f"""
+WITH {_AREA_FIT}
 SELECT u.id AS unit_id, p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
-       u.capacity_m2, u.features, u.available_from, u.is_estimate, u.is_synthetic,
-       p.location_error_m, ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat
-FROM space_units u JOIN parks p ON p.id = u.park_id
+       p.park_type, af.area_code, af.zone_code, af.matched_industry, u.capacity_m2, u.features,
+       u.available_from, u.is_estimate, u.is_synthetic, p.location_error_m,
+       ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat
+FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
 WHERE u.id = ANY(:ids)
 """
 
@@ -191,16 +199,19 @@ def search_params(profile: CompanyProfile, as_of_placement: bool = False) -> dic
         "move_in_by": profile.move_in_by,
         "status_bonus": status_bonus(profile),
         "as_of_placement": as_of_placement,
+        "park_types": list(PARK_TYPES),
+        "areas": sorted(profile.preferences.areas),
+        "zones": sorted(profile.preferences.zones),
     }
 
 
 # The columns CANDIDATES and PEERS return, with their kinds (see columns.fetch_columns).
 CANDIDATE_COLUMNS: dict[str, Kind] = {
-    "unit_id": "int", "unit_code": "text", "park_type": "text", "area_code": "text",
-    "zone_code": "text", "matched_industry": "text", "is_lead": "bool", "focus_exact": "bool",
-    "focus_related": "bool", "available_m2": "float", "rent_cny_m2_month": "float",
-    "is_low_cost": "bool", "subsidy_rate": "float", "x_m": "float", "y_m": "float",
-    "metro_m": "float", "border_m": "float", "park_occupancy": "float",
+    "unit_id": "int", "unit_code": "text", "park_type_index": "int", "in_preferred_area": "bool",
+    "is_lead": "bool", "focus_exact": "bool", "focus_related": "bool", "available_m2": "float",
+    "rent_cny_m2_month": "float", "is_low_cost": "bool", "subsidy_rate": "float",
+    "x_m": "float", "y_m": "float", "metro_m": "float", "border_m": "float",
+    "park_occupancy": "float",
 }  # fmt: skip
 PEER_COLUMNS: dict[str, Kind] = {"x_m": "float", "y_m": "float"}
 
@@ -230,9 +241,13 @@ def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...
     return [np.bincount(pairs["i"][pairs["v"] <= r], minlength=len(where))[which] for r in radii]
 
 
-def fetch_unit_details(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Display columns of the given units, by unit id."""
-    rows = session.execute(text(UNIT_DETAILS), {"ids": unit_ids}).mappings()
+def fetch_unit_details(
+    session: Session, unit_ids: list[int], industries: list[str] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Display columns of the given units, by unit id; ``matched_industry`` is the first of
+    ``industries`` on the unit's area whitelist (None without ``industries``)."""
+    params = {"ids": unit_ids, "industries": industries or []}
+    rows = session.execute(text(UNIT_DETAILS), params).mappings()
     return {row["unit_id"]: dict(row) for row in rows}
 
 
