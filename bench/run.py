@@ -331,16 +331,18 @@ def targets(rows, alloc, peer=None) -> list[str]:
         "",
         "Where a 100k-unit match spends its time (per-stage timer, 2026-11-23, ~4,400 feasible "
         "units): the candidate query 20–30 ms — a GIN bitmap scan over the ~15,000 units with "
-        "the required feature (~10 ms), the per-park join, and sending 18 columns as one row of "
-        "arrays (the five text columns ~5 ms); same-sector peers 3–4 ms plus 2–3 ms of KD-tree; "
-        "features ~2.5 ms; the ranker 7–8 ms (56 trees over every candidate) and ~3.5 ms for "
-        "the explanations' stacked ablation; ~3 ms for the ten results' details and wording. "
-        "Earlier the same match took 167 ms: 300 trees where 56 do as well on the hold-out "
-        "(docs/EVALUATION.md), 33 decoded columns per candidate where the ranker reads 18, "
-        "a Python object per value, and a whitelist aggregate over every park. What is left is "
-        "mostly the database finding and sending 4,400 of 100,000 units; sharding by district "
-        "(docs/SCALING.md) does not shrink a search that admits every district, as this one "
-        "does.",
+        "the required feature (~10 ms), the per-park join, and sending 17 numeric columns and "
+        "the unit codes as one row of arrays; same-sector peers 3–4 ms plus ~2 ms of KD-tree; "
+        "features ~1.5 ms; the ranker 6–9 ms (46 trees over every candidate, one thread) and "
+        "~3–4 ms for the explanations' stacked ablation; ~3 ms for the ten results' details and "
+        "wording. Runs on this virtual machine differ by ±10 % at this scale (repeated runs of "
+        "the 100k ranker row: 42–55 ms), so a row near 50 ms is at the target, not clear of it. "
+        "The same match took 167 ms before: 300 trees where 46 do as well on the hold-out "
+        "(docs/EVALUATION.md), 33 decoded columns per candidate where the ranker reads 18, a "
+        "Python object per value, a whitelist aggregate over every park, and two OpenMP threads "
+        "contending with PostgreSQL for two cores. What is left is mostly the database finding "
+        "and sending 4,400 of 100,000 units; sharding by district (docs/SCALING.md) does not "
+        "shrink a search that admits every district, as this one does.",
         "",
     ]
     return out
