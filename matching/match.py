@@ -97,7 +97,7 @@ class NearMiss(BaseModel):
     park_name_zh: str
     park_name_en: str
     area_code: str
-    is_synthetic: bool = True
+    is_synthetic: bool
     failed: list[FailedCheck]
     location: Location
 
@@ -304,6 +304,7 @@ def near_misses(
             park_name_zh=r["park_name_zh"],
             park_name_en=r["park_name_en"],
             area_code=r["area_code"],
+            is_synthetic=bool(r["is_synthetic"]),
             failed=failed_checks(r, profile),
             location=_location(r),
         )

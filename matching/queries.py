@@ -107,20 +107,25 @@ WITH {_FITS}
          OR u.available_from <= CAST(:move_in_by AS date))))
 """
 
-# The rest of what a result shows about a unit, for the units shown.
+# What a person reads about a unit (names, position, features, dates), joined in for the few
+# units a result shows; ``area_fit`` must be in the query's WITH.
+_DISPLAY = """
+  p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en, p.park_type,
+  af.area_code, af.zone_code, af.matched_industry, u.capacity_m2, u.rent_cny_m2_month,
+  u.features, u.available_from, u.is_estimate, u.is_synthetic, p.location_error_m,
+  ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat"""
+_DISPLAY_JOINS = "JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id"
+
 UNIT_DETAILS = f"""
 WITH {_AREA_FIT}
-SELECT u.id AS unit_id, p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
-       p.park_type, af.area_code, af.zone_code, af.matched_industry, u.capacity_m2, u.features,
-       u.available_from, u.is_estimate, u.is_synthetic, p.location_error_m,
-       ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat
-FROM space_units u JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id
+SELECT u.id AS unit_id, {_DISPLAY}
+FROM space_units u {_DISPLAY_JOINS}
 WHERE u.id = ANY(:ids)
 """
 
 # Every unit with the outcome of each hard check; NEAR_MISSES and UNIT_CHECKS select from it.
 # Only what the checks and their ordering need: names, positions and arrays are joined in
-# (_SHOWN) for the few units a result shows, not computed for every unit before a LIMIT.
+# (_DISPLAY) for the few units a result shows, not computed for every unit before a LIMIT.
 _CHECKED = f"""
 WITH {_FITS},
 checked AS (
@@ -131,12 +136,9 @@ checked AS (
   OFFSET 0  -- a fence: each check is evaluated once per unit, not again in every use below
 )"""
 
-_SHOWN = """
-SELECT c.*, p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
-       a.code AS area_code, u.rent_cny_m2_month, u.features, u.available_from,
-       ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat, u.is_estimate, p.location_error_m
-FROM {units} c JOIN space_units u ON u.id = c.unit_id JOIN parks p ON p.id = u.park_id
-JOIN areas a ON a.id = p.area_id
+_SHOWN = f"""
+SELECT c.*, {_DISPLAY}
+FROM {{units}} c JOIN space_units u ON u.id = c.unit_id {_DISPLAY_JOINS}
 """
 
 # Closest to feasible first: fewest failed checks, then the smallest shortfall in area and rent.

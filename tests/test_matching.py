@@ -115,6 +115,11 @@ def test_near_misses_name_the_failed_check_with_numbers(session: Session, tmp_pa
         assert "needed 390 m²" in checks["area"].en
     if "features" in checks:
         assert "clean room" in checks["features"].en and "洁净室" in checks["features"].zh
+    for miss in result.near_misses:  # generated units say so, read from the unit itself
+        flag = session.scalar(
+            text("SELECT is_synthetic FROM space_units WHERE code = :c"), {"c": miss.unit_code}
+        )
+        assert miss.is_synthetic is flag
 
 
 def test_off_whitelist_industry_gets_no_site_and_a_whitelist_reason(
