@@ -336,7 +336,7 @@ def targets(rows, alloc, peer=None) -> list[str]:
         "features ~1.5 ms; the ranker 6–9 ms (46 trees over every candidate, one thread) and "
         "~3–4 ms for the explanations' stacked ablation; ~3 ms for the ten results' details and "
         "wording. Runs on this virtual machine differ by ±10 % at this scale (repeated runs of "
-        "the 100k ranker row: 42–55 ms), so a row near 50 ms is at the target, not clear of it. "
+        "the 100k ranker row: 40–55 ms), so a row near 50 ms is at the target, not clear of it. "
         "The same match took 167 ms before: 300 trees where 46 do as well on the hold-out "
         "(docs/EVALUATION.md), 33 decoded columns per candidate where the ranker reads 18, a "
         "Python object per value, a whitelist aggregate over every park, and two OpenMP threads "
