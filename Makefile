@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WEBLIB := web/node_modules/.installed-stamp
 
-.PHONY: install browser db data run test lint bench geodata down clean help
+.PHONY: install browser db data run test lint bench geodata messages down clean help
 
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
@@ -61,6 +61,10 @@ bench: data browser $(TIPG)
 
 geodata: install
 	$(BIN)/python -m geodata.build
+
+# New UI text → the zh-CN catalog (then translate the empty msgstr entries it lists).
+messages: install
+	$(BIN)/python -m spacemap.messages
 
 down:
 	$(BIN)/spacemap db down

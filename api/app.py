@@ -9,11 +9,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import openapi, problems
+from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
 from api.routes import admin, applications, auth, match, proposals, stats, system
 from spacemap import __version__
+from spacemap.config import get_settings
 from web import assets, pages
+from web.basemaps import tile_origins
 
 DESCRIPTION = """
 福田区产业空间地图与企业匹配服务 / Futian industrial-space map and company matching.
@@ -38,6 +41,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
     )
     problems.install(app)
+    app.add_middleware(SecurityHeaders, image_origins=tile_origins(get_settings()))
     app.add_middleware(RequestContext)
     for module in (system, ogc, auth, match, applications, proposals, stats, admin):
         app.include_router(module.router)

@@ -13,13 +13,23 @@ import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from spacemap.i18n import HTML_LANG, LANG_COOKIE, negotiate, set_locale
 
 access = logging.getLogger("spacemap.access")
 
 DEFAULT_BODY_LIMIT = 256 * 1024  # JSON profiles and decisions are a few KB
 UPLOAD_BODY_LIMIT = 20 * 1024 * 1024  # register imports (CSV, GeoJSON, GeoPackage)
 UPLOAD_PREFIX = "/api/imports/"
+
+
+def request_locale(scope: Scope) -> str:
+    """The reader's language: ``?lang=``, then the switch's cookie, then ``Accept-Language``."""
+    conn = HTTPConnection(scope)
+    chosen = conn.query_params.get("lang") or conn.cookies.get(LANG_COOKIE)
+    return negotiate(conn.headers.get("accept-language"), chosen)
 
 
 class JsonFormatter(logging.Formatter):
@@ -94,6 +104,9 @@ class RequestContext:
         headers = dict(scope.get("headers") or [])
         request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        locale = request_locale(scope)
+        set_locale(locale)  # this request's task (and the threads it runs routes in) only
+        scope["state"]["locale"] = locale
         path: str = scope["path"]
         limit = UPLOAD_BODY_LIMIT if path.startswith(UPLOAD_PREFIX) else DEFAULT_BODY_LIMIT
         start, status, received = time.perf_counter(), 500, 0
@@ -124,7 +137,12 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    (b"content-language", HTML_LANG[locale].encode()),
+                    (b"vary", b"Accept-Language, Cookie"),
+                ]
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)

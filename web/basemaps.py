@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -71,6 +72,16 @@ def available(settings: Settings) -> dict[str, Basemap]:
             settings.tile_datum,
         )
     return out
+
+
+def tile_origins(settings: Settings) -> list[str]:
+    """Where the offered basemaps' tiles come from (the pages' Content-Security-Policy)."""
+    origins = set()
+    for basemap in available(settings).values():
+        if basemap.tiles:
+            parts = urlsplit(basemap.tiles.replace("{s}", "*"))
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
 
 
 def to_display(lng: Any, lat: Any, datum: str) -> tuple[np.ndarray, np.ndarray]:

@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from spacemap.i18n import _
 from spacemap.store import users
 from web.pages.common import (
     COOKIE,
     DB,
     PageActor,
     render,
+    safe_next,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -26,15 +28,10 @@ def login_form(request: Request, actor: PageActor, next: str = "/") -> HTMLRespo
         request,
         "login.html",
         actor,
-        next=_safe_next(next),
+        next=safe_next(next),
         error=None,
-        title_zh="登录",
-        title_en="Sign in",
+        title=_("Sign in"),
     )
-
-
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
 @router.post("/login", response_model=None)
@@ -51,13 +48,12 @@ def login(
             request,
             "login.html",
             None,
-            next=_safe_next(next),
-            error="用户名或密码错误 / wrong username or password",
-            title_zh="登录",
-            title_en="Sign in",
+            next=safe_next(next),
+            error=_("Wrong username or password."),
+            title=_("Sign in"),
         )
     token, _ = users.issue_token(session, user)
-    reply = RedirectResponse(_safe_next(next), status_code=303)
+    reply = RedirectResponse(safe_next(next), status_code=303)
     reply.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
     return reply
 
