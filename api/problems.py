@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spacemap.i18n import Msg, _
 from spacemap.review import ReviewError
 
 log = logging.getLogger("spacemap.api")
@@ -22,18 +23,22 @@ log = logging.getLogger("spacemap.api")
 MEDIA_TYPE = "application/problem+json"
 
 TITLES = {
-    400: "请求有误 / Bad request",
-    401: "需要登录 / Authentication required",
-    403: "无权限 / Forbidden",
-    404: "未找到 / Not found",
-    405: "方法不允许 / Method not allowed",
-    406: "不可接受 / Not acceptable",
-    409: "冲突 / Conflict",
-    413: "请求过大 / Request too large",
-    415: "不支持的媒体类型 / Unsupported media type",
-    422: "数据无效 / Invalid data",
-    500: "服务器内部错误 / Internal server error",
+    400: _("Bad request"),
+    401: _("Authentication required"),
+    403: _("Forbidden"),
+    404: _("Not found"),
+    405: _("Method not allowed"),
+    406: _("Not acceptable"),
+    409: _("Conflict"),
+    413: _("Request too large"),
+    415: _("Unsupported media type"),
+    422: _("Invalid data"),
+    429: _("Too many requests"),
+    500: _("Internal server error"),
+    503: _("Service unavailable"),
 }
+
+Text = str | Msg  # a detail may be a catalog message, rendered in the reader's language
 
 
 class Problem(Exception):
@@ -42,12 +47,12 @@ class Problem(Exception):
     def __init__(
         self,
         status: int,
-        detail: str,
+        detail: Text,
         field: str | None = None,
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail)
+        super().__init__(str(detail))
         self.status, self.detail, self.field = status, detail, field
         self.headers, self.extra = headers, extra
 
@@ -55,7 +60,7 @@ class Problem(Exception):
 def problem_response(
     request: Request,
     status: int,
-    detail: str,
+    detail: Text,
     field: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
@@ -63,9 +68,9 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/problems/{status}",
-        "title": TITLES.get(status, "错误 / Error"),
+        "title": str(TITLES.get(status, _("Error"))),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
         "instance": request.url.path,
     }
     if field is not None:

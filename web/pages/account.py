@@ -52,7 +52,7 @@ def login(
             error=_("Wrong username or password."),
             title=_("Sign in"),
         )
-    token, _ = users.issue_token(session, user)
+    token, _expires = users.issue_token(session, user)
     reply = RedirectResponse(safe_next(next), status_code=303)
     reply.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
     return reply
