@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.deps import DbSession
 from spacemap import __version__
 from spacemap.database import server_versions
-from web.pages import page_actor, zone_page
 
 router = APIRouter()
 
@@ -34,7 +32,8 @@ def health(session: DbSession) -> Health:
     return Health(status="ok", version=__version__, **versions)
 
 
-def _landing(request: Request) -> dict[str, Any]:
+def landing_document(request: Request) -> dict[str, Any]:
+    """The OGC API landing page (JSON): what QGIS, GDAL and scripts read first."""
     base = str(request.base_url).rstrip("/")
     return {
         "title": f"{TITLE_ZH} / {TITLE_EN}",
@@ -62,18 +61,3 @@ def _landing(request: Request) -> dict[str, Any]:
             {"rel": "status", "type": "application/json", "href": f"{base}/health"},
         ],
     }
-
-
-def _wants_json(request: Request, f: str | None) -> bool:
-    if f is not None:
-        return f == "json"
-    accept = request.headers.get("accept", "")
-    return "text/html" not in accept
-
-
-@router.get("/", summary="着陆页 / Landing page (JSON for clients, the zone map for browsers)",
-            response_model=None)  # fmt: skip
-def landing(request: Request, session: DbSession, f: str | None = None) -> dict | HTMLResponse:
-    if _wants_json(request, f):
-        return _landing(request)
-    return zone_page(request, session, page_actor(request, session))
