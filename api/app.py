@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import openapi, problems
+from api.csrf import SameOriginWrites
 from api.deps import DbSession
 from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
     )
     problems.install(app, pages=page_errors)
     app.add_exception_handler(SignInRequired, page_errors.sign_in)  # type: ignore[arg-type]
+    app.add_middleware(SameOriginWrites)
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(get_settings()))
     app.add_middleware(RequestContext)
     for module in (system, ogc, auth, match, applications, proposals, stats, admin):
