@@ -31,7 +31,6 @@ from spacemap.ingest.dataset import load_dataset
 from spacemap.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 BIN = Path(sys.executable).parent
 
 
