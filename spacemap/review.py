@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from spacemap.i18n import Msg, Names, _
 from spacemap.models import Application, SpaceUnit
 from spacemap.store import applications as store
-from spacemap.store import audit
+from spacemap.store import audit, users
 from spacemap.store.audit import Actor
 from spacemap.vocab import APPLICATION_STATUSES
 
@@ -50,6 +50,12 @@ class Forbidden(ReviewError):
 
 class Conflict(ReviewError):
     kind = "conflict"
+
+
+NOT_CONFIRMED = _(
+    "Your company account is waiting for the bureau's confirmation: you can search now and "
+    "apply once it is confirmed."
+)
 
 
 def not_found(application_id: int) -> NotFound:
@@ -119,6 +125,8 @@ def submit(
     """File an application. One open application per company and unit (also a unique index)."""
     if actor.role != "company" or actor.id is None or actor.company_name is None:
         raise Forbidden(_("Only company accounts can apply."))
+    if not users.may_apply(session, actor.id):  # registered itself, not yet confirmed
+        raise Forbidden(NOT_CONFIRMED, "account")
     unit = store.unit_by_code(session, unit_code)
     if unit is None:
         raise NotFound(_("Unit %(code)s not found.", code=unit_code), "unit_code")

@@ -19,16 +19,82 @@ _DUMMY_HASH = hash_password("not-a-real-password-0")
 def add_user(
     session: Session, username: str, role: str, password: str, company_name: str | None = None
 ) -> User:
+    """An account an administrator (or the CLI) makes: a company one is confirmed at once."""
     user = User(
         username=username,
         role=role,
         company_name=company_name,
         password_hash=hash_password(password),
         is_active=True,
+        confirmed_at=func.now() if role == "company" else None,
     )
     session.add(user)
     session.flush()
     return user
+
+
+def register_company(
+    session: Session,
+    username: str,
+    password: str,
+    company_name: str,
+    credit_code: str,
+    contact_name: str,
+    contact_phone: str | None,
+    contact_email: str | None,
+) -> User:
+    """A company account the company made itself: it may search at once, apply once confirmed."""
+    user = User(
+        username=username,
+        role="company",
+        company_name=company_name,
+        password_hash=hash_password(password),
+        is_active=True,
+        credit_code=credit_code,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def by_credit_code(session: Session, credit_code: str) -> User | None:
+    return session.scalars(select(User).where(User.credit_code == credit_code)).first()
+
+
+def by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def registrations(session: Session, pending_only: bool = True) -> list[User]:
+    """Self-registered company accounts, oldest first; by default those still waiting (active,
+    not yet confirmed)."""
+    query = select(User).where(User.role == "company", User.credit_code.is_not(None))
+    if pending_only:
+        query = query.where(User.confirmed_at.is_(None), User.is_active)
+    return list(session.scalars(query.order_by(User.created_at, User.id)))
+
+
+def confirm(session: Session, user: User, confirmed_by: int | None) -> None:
+    user.confirmed_at = dt.datetime.now(dt.UTC)
+    user.confirmed_by = confirmed_by
+    session.flush()
+
+
+def may_apply(session: Session, user_id: int) -> bool:
+    """Whether this account may file applications: an active, confirmed company."""
+    return bool(
+        session.scalar(
+            select(User.id).where(
+                User.id == user_id,
+                User.role == "company",
+                User.is_active,
+                User.confirmed_at.is_not(None),
+            )
+        )
+    )
 
 
 def by_username(session: Session, username: str) -> User | None:

@@ -24,6 +24,7 @@ from spacemap.store.audit import Actor
 from spacemap.vocab import AUDIT_ACTIONS, CHECKS, ROLES
 from web import assets
 from web.basemaps import Basemap, available
+from web.pages import text
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 # Jinja's i18n extension with our catalog: `{{ _("Sign in") }}` and `{% trans %}` in templates,
@@ -49,6 +50,7 @@ def with_nonce(fragment: str, nonce: str) -> Markup:
 
 
 templates.env.filters["with_nonce"] = with_nonce
+text.install(templates.env)  # |foreign, |exact, proper(): data's language marked, numbers exact
 COOKIE = "spacemap_token"  # also read by api.security for the pages' scripts
 ZONE_TABLES = (
     "districts",
