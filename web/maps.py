@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from spacemap.catalog.collections import COLLECTIONS
 from spacemap.catalog.queries import FeatureQuery, page
+from spacemap.i18n import _, current_locale
 from spacemap.store import stats
 from spacemap.store.units import unit_markers
 from spacemap.taxonomy import sectors
@@ -326,6 +327,30 @@ def numbered_icon(n: int, color: str = "#d7301f") -> folium.DivIcon:
     )
 
 
+def _outlines(session: Session, basemap: Basemap) -> folium.FeatureGroup:
+    """Futian's boundary and the eight areas in outline, named in the reader's language (names
+    HTML-escaped: Leaflet shows GeoJSON tooltip values as HTML)."""
+    group = folium.FeatureGroup(name=str(_("Futian and its eight areas")))
+    name = "name_zh" if current_locale() == "zh" else "name_en"
+    districts = display_geojson(features(session, "districts"), basemap.datum)
+    areas = display_geojson(features(session, "areas"), basemap.datum)
+    shapes = [f for f in districts["features"] if f["properties"]["is_futian"]]
+    for kind, collection, style in (
+        ("district", shapes, {"color": "#222", "weight": 3, "fill": False}),
+        ("area", areas["features"], {"color": "#888", "weight": 1, "fillOpacity": 0.04}),
+    ):
+        shown = [
+            {**f, "properties": {"label": str(safe.html(f["properties"][name])), "kind": kind}}
+            for f in collection
+        ]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": shown},
+            style_function=lambda _f, st=style: st,
+            tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+        ).add_to(group)
+    return group
+
+
 def sites_map(
     session: Session,
     basemap: Basemap,
@@ -333,25 +358,41 @@ def sites_map(
     near_misses: list[dict[str, Any]],
     references: bool,
 ) -> folium.Map:
-    """A company's top results as numbered markers, near misses in grey, and its references."""
+    """A company's results as numbered markers, near misses in grey, and — when it asked to be
+    near the border — the crossings; every word in the reader's language, every name escaped."""
     m = base_map(basemap)
-    _context_layer(session, basemap).add_to(m)
+    _outlines(session, basemap).add_to(m)
+    zh = current_locale() == "zh"
     for s in sites:
         loc = s["location"]
         x, y = to_display(loc["lng"], loc["lat"], basemap.datum)
-        note = (
-            f"估算位置 ±{loc['error_m']:.0f} m / estimated ±{loc['error_m']:.0f} m"
-            if loc["is_estimate"] and loc["error_m"]
-            else ""
-        )
+        park = s["park_name_zh"] if zh else (s["park_name_en"] or s["park_name_zh"])
+        note = ""
+        if loc["is_estimate"]:
+            note = str(
+                _("estimated location ±%(m).0f m", m=loc["error_m"])
+                if loc["error_m"]
+                else _("estimated location")
+            )
         folium.Marker(
             (float(y), float(x)),
             icon=numbered_icon(s["rank"]),
-            tooltip=f"#{s['rank']} {s['park_name_zh']} · {s['score']:.0f} 分",
-            popup=folium.Popup(
-                f"<b>#{s['rank']} {escape(s['unit_code'])}</b><br>"
-                f"{escape(s['park_name_zh'])}<br>{note}",
-                max_width=300,
+            tooltip=safe.tooltip(
+                _(
+                    "#%(rank)d %(park)s · score %(score).0f",
+                    rank=s["rank"],
+                    park=park,
+                    score=s["score"],
+                )
+            ),
+            popup=safe.popup(
+                safe.markup(
+                    "<b>#{} {}</b><br>{}<br><small>{}</small>",
+                    s["rank"],
+                    s["unit_code"],
+                    park,
+                    note,
+                )
             ),
         ).add_to(m)
         if loc["is_estimate"] and loc["error_m"]:
@@ -376,22 +417,28 @@ def sites_map(
             ),
         ).add_to(m)
     if references:
-        crossings = features(session, "stations")["features"]
-        for f in crossings:
-            if "口岸" in f["properties"]["name_zh"]:
+        for f in features(session, "stations")["features"]:
+            p = f["properties"]
+            if "口岸" in p["name_zh"]:  # the border crossings among the stations
                 lng, lat = f["geometry"]["coordinates"]
                 x, y = to_display(lng, lat, basemap.datum)
                 folium.Marker(
                     (float(y), float(x)),
-                    tooltip=f"{f['properties']['name_zh']} （口岸 / border crossing）",
+                    tooltip=safe.tooltip(
+                        _(
+                            "%(name)s (border crossing)",
+                            name=p["name_zh"] if zh else (p["name_en"] or p["name_zh"]),
+                        )
+                    ),
                     icon=folium.Icon(color="black", icon="flag", prefix="fa"),
                 ).add_to(m)
     _fit(m, [(s["location"]["lat"], s["location"]["lng"]) for s in sites], basemap)
     CategoricalLegend(
-        "匹配结果 / results",
-        [("#d7301f", "可行，按排名 / feasible, ranked"), ("#777777", "不可行近似项 / near misses")],
+        str(_("Results")),
+        [("#d7301f", str(_("meets every need, numbered by rank"))),
+         ("#777777", str(_("near miss: fails a need")))],
         shape="circle",
-    ).add_to(m)
+    ).add_to(m)  # fmt: skip
     return m
 
 

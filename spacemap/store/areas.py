@@ -71,3 +71,9 @@ WHERE a.code = :area ORDER BY NOT w.is_lead, w.industry_code
 def whitelist_of(session: Session, area_code: str) -> list[dict[str, Any]]:
     """An area's 正面清单 in force: each sector, whether it leads, and where the list says so."""
     return [dict(r._mapping) for r in session.execute(text(WHITELIST_OF), {"area": area_code})]
+
+
+def zone_names(session: Session) -> dict[str, tuple[str, str]]:
+    """Zone code → (中文名, English name): the axis and the two wings."""
+    rows = session.execute(text("SELECT code, name_zh, name_en FROM zones ORDER BY code"))
+    return {code: (zh, en) for code, zh, en in rows}

@@ -14,13 +14,16 @@ from matching.applications import reader, with_service
 from matching.profile import CompanyProfile
 from spacemap import review
 from spacemap.i18n import Msg, _
+from spacemap.store import users
 from spacemap.store.applications import QueueFilter
 from spacemap.store.audit import Actor
 from web.pages.common import DB, CompanyPage, page_router, render
+from web.pages.forms import number
 
 router = page_router()
 
 INT4_MAX = 2**31 - 1
+STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409}
 DONE: dict[str, Msg] = {
     "respond": _("Your answer was sent; the application is back in the bureau's queue."),
     "withdraw": _("The application was withdrawn."),
@@ -29,12 +32,15 @@ DONE: dict[str, Msg] = {
 
 def _my_page(
     request: Request, session: DB, actor: Actor, notice: Msg | None = None,
-    error: Msg | None = None,
+    error: Msg | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
     page = reader(session, actor).queue(QueueFilter(limit=500))
     items = list(reversed(page.items))  # newest first: the one just filed is on top
-    return render(request, "my.html", actor, items=items, notice=notice, error=error,
-                  title=_("My applications"))  # fmt: skip
+    allowed = actor.id is not None and users.may_apply(session, actor.id)
+    reply = render(request, "my.html", actor, items=items, notice=notice, error=error,
+                   may_apply=allowed, title=_("My applications"))  # fmt: skip
+    reply.status_code = status
+    return reply
 
 
 @router.get("/my", response_model=None)
@@ -75,8 +81,8 @@ def apply(
         area = float("nan")
     if not parsed.min_area_m2 <= area <= parsed.max_area_m2:  # NaN fails too
         raise review.Conflict(
-            _("The area applied for must lie within your need, %(low)g–%(high)g m².",
-              low=parsed.min_area_m2, high=parsed.max_area_m2),
+            _("The area applied for must lie within your need, %(low)s–%(high)s m².",
+              low=number(parsed.min_area_m2), high=number(parsed.max_area_m2)),
             "area_m2",
         )  # fmt: skip
     app_id = with_service(actor, lambda s: s.file(parsed, unit_code, area, None))
@@ -96,6 +102,6 @@ def act(
         raise review.not_found(application_id)
     try:
         with_service(actor, lambda s: s.act(application_id, action, reason))
-    except review.ReviewError as exc:
-        return _my_page(request, session, actor, error=exc.message)
+    except review.ReviewError as exc:  # refused: the page again, with why (and its status)
+        return _my_page(request, session, actor, error=exc.message, status=STATUS[exc.kind])
     return RedirectResponse(f"/my?done={action}", status_code=303)
