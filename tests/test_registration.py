@@ -176,3 +176,20 @@ def test_accounts_an_administrator_makes_are_confirmed_at_once(app: object, engi
     with signed_in(app, name, "en") as c:
         page = c.get(SEARCH)
         assert "apply-form" in page.text and "awaiting-confirmation" not in page.text
+
+
+def test_a_hostile_company_name_is_shown_literally_to_the_administrator(
+    app: object, engine: Engine
+) -> None:
+    from markupsafe import escape
+
+    from tests.test_company_journey import HOSTILE
+
+    form = registration(company_name=HOSTILE, contact_name="</script><b>x</b>")
+    assert (
+        browser_client(app).post("/register", data=form, follow_redirects=False).status_code == 303
+    )
+    admin = signed_in(app, make_user(engine, "admin"), "en")
+    page = admin.get("/admin/registrations").text
+    assert escape(HOSTILE) in page and HOSTILE not in page
+    assert "&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page

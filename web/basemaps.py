@@ -75,12 +75,15 @@ def available(settings: Settings) -> dict[str, Basemap]:
 
 
 def tile_origins(settings: Settings) -> list[str]:
-    """Where the offered basemaps' tiles come from (the pages' Content-Security-Policy)."""
+    """Where the offered basemaps' tiles come from (the pages' Content-Security-Policy): each
+    subdomain by name, since CSP allows a wildcard only as a whole leftmost label and
+    ``webrd0*.is.autonavi.com`` makes browsers log an error and ignore it."""
     origins = set()
     for basemap in available(settings).values():
         if basemap.tiles:
-            parts = urlsplit(basemap.tiles.replace("{s}", "*"))
-            origins.add(f"{parts.scheme}://{parts.netloc}")
+            parts = urlsplit(basemap.tiles)
+            hosts = [parts.netloc.replace("{s}", s) for s in basemap.subdomains or ""]
+            origins.update(f"{parts.scheme}://{h}" for h in hosts or [parts.netloc])
     return sorted(origins)
 
 

@@ -28,6 +28,7 @@ from spacemap.vocab import PARK_TYPES
 from web import escape as safe
 from web.basemaps import Basemap, display_geojson, to_display
 from web.legends import CategoricalLegend
+from web.map_controls import localize_controls
 
 FUTIAN_CENTRE = (22.545, 114.045)
 ZONE_COLORS = {"central_axis": "#d7301f", "west_wing": "#2171b5", "east_wing": "#238b45"}
@@ -361,6 +362,7 @@ def sites_map(
     """A company's results as numbered markers, near misses in grey, and — when it asked to be
     near the border — the crossings; every word in the reader's language, every name escaped."""
     m = base_map(basemap)
+    localize_controls(m)
     _outlines(session, basemap).add_to(m)
     zh = current_locale() == "zh"
     for s in sites:
