@@ -15,33 +15,40 @@ from api.ogc import routes as ogc
 from api.routes import admin, applications, auth, match, proposals, stats, system
 from spacemap import __version__
 from spacemap.config import get_settings
+from spacemap.i18n import _
 from web import assets, pages
 from web.basemaps import tile_origins
 
-DESCRIPTION = """
-福田区产业空间地图与企业匹配服务 / Futian industrial-space map and company matching.
-
-- **OGC API – Features** (`/collections/...`): zones, areas, parks, space units, stations — for
-  QGIS, browsers and scripts. Public, read-only, with ETags.
-- **Matching** (`POST /api/match`): a company profile in, ranked feasible sites out.
-- **Applications and review** (`/api/applications`, `/api/proposals`): sign in first
-  (`POST /api/token`, then the *Authorize* button).
-- **Statistics** (`/api/stats`) for planners; **administration** (`/api/users`, `/api/imports`).
-
-Errors are RFC 9457 `application/problem+json` with the field and the reason.
-Estimated and synthetic data carry `is_estimate` / `is_synthetic` flags everywhere.
-"""
+TITLE = openapi.doc(_("spacemap — Futian industrial-space map"))
+DESCRIPTION = openapi.doc(
+    _(
+        "Futian industrial-space map and company matching.\n\n"
+        "- **OGC API – Features** (`/collections/...`): zones, areas, parks, space units, "
+        "stations — for QGIS, GDAL, browsers and scripts. Public, read-only, with ETags.\n"
+        "- **Matching** (`POST /api/match`): a company profile in, ranked feasible sites out.\n"
+        "- **Applications and review** (`/api/applications`, `/api/proposals`): sign in first "
+        "(`POST /api/token`, then the *Authorize* button).\n"
+        "- **Statistics** (`/api/stats`) for planners; **administration** (`/api/users`, "
+        "`/api/imports`).\n\n"
+        "Errors are RFC 9457 `application/problem+json` with the field and the reason. "
+        "Estimated and synthetic data carry `is_estimate` / `is_synthetic` flags everywhere."
+    )
+)
 
 
 def create_app() -> FastAPI:
     configure_logging()
+    settings = get_settings()
     app = FastAPI(
-        title="spacemap — 福田区产业空间地图 / Futian industrial-space map",
+        title=TITLE,
         version=__version__,
         description=DESCRIPTION,
+        openapi_url=None,  # served by api.openapi (3.0.3, its own media type) and api.docs
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
-    app.add_middleware(SecurityHeaders, image_origins=tile_origins(get_settings()))
+    app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings))
     app.add_middleware(RequestContext)
     for module in (system, ogc, auth, match, applications, proposals, stats, admin):
         app.include_router(module.router)
