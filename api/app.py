@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import openapi, problems
+from api import docs, openapi, problems
 from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
@@ -50,7 +50,7 @@ def create_app() -> FastAPI:
     problems.install(app)
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings))
     app.add_middleware(RequestContext)
-    for module in (system, ogc, auth, match, applications, proposals, stats, admin):
+    for module in (system, ogc, docs, auth, match, applications, proposals, stats, admin):
         app.include_router(module.router)
     app.include_router(pages.router)
     assets.check_installed()
