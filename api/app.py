@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import docs, openapi, problems
+from api.cors import PublicCORS
 from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
@@ -34,6 +36,7 @@ DESCRIPTION = openapi.doc(
         "Estimated and synthetic data carry `is_estimate` / `is_synthetic` flags everywhere."
     )
 )
+GZIP_MIN_BYTES = 1024  # smaller answers gain less than the compression costs
 
 
 def create_app() -> FastAPI:
@@ -48,6 +51,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
+    # Outermost last: request context, security headers, CORS, then compression.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
+    app.add_middleware(PublicCORS, origins=settings.cors_origins.split(","))
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings))
     app.add_middleware(RequestContext)
     for module in (system, ogc, docs, auth, match, applications, proposals, stats, admin):
