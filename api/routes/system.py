@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 
 from api.deps import DbSession
-from api.ogc.params import known_parameters, parse_format
 from api.openapi import doc
 from api.problems import MEDIA_TYPE, Problem
 from api.public import base_url
 from spacemap import __version__
 from spacemap.database import server_versions
 from spacemap.i18n import _
-from web.pages import page_actor, zone_page
 
 router = APIRouter()
 
@@ -57,7 +54,8 @@ def health(session: DbSession) -> Health:
     return Health(status="ok", version=__version__, **versions)
 
 
-def _landing(request: Request) -> dict[str, Any]:
+def landing_document(request: Request) -> dict[str, Any]:
+    """The OGC API landing page (JSON): what QGIS, GDAL and scripts read first."""
     base = base_url(request)
     return {
         "title": str(_("Futian industrial-space map")),
@@ -85,29 +83,3 @@ def _landing(request: Request) -> dict[str, Any]:
             {"rel": "status", "type": "application/json", "href": f"{base}/health"},
         ],
     }
-
-
-def _wants_json(request: Request, f: str | None) -> bool:
-    if parse_format(f, ("json", "html")) is not None:
-        return f == "json"
-    accept = request.headers.get("accept", "")
-    return "text/html" not in accept
-
-
-LandingFormat = Annotated[
-    str | None, Query(description="json (the OGC landing page) or html (the zone map)")
-]
-
-
-@router.get("/", summary=doc(_("Landing page (JSON for clients, the zone map for browsers)")),
-            response_model=None)  # fmt: skip
-def landing(
-    request: Request,
-    session: DbSession,
-    f: LandingFormat = None,
-    lang: Annotated[str | None, Query(description="zh (default) or en")] = None,
-) -> dict | HTMLResponse:
-    if _wants_json(request, f):
-        known_parameters(request)  # the OGC rule; the map page ignores what it does not use
-        return _landing(request)
-    return zone_page(request, session, page_actor(request, session))

@@ -18,12 +18,10 @@ PROVENANCE = (
 )
 
 # Filter name → SQL condition (bind parameter named like the filter) and the value's type.
-# ``industry``: may a company of this sector land here (area whitelist, and the park's own list).
-# ``{park}`` and ``{unit}`` are replaced by each collection's alias for those tables.
-_ADMITS = """EXISTS (SELECT 1 FROM area_whitelist w WHERE w.area_id = {park}.area_id
-  AND w.industry_code = :industry) AND (NOT EXISTS (SELECT 1 FROM park_industries pi
-  WHERE pi.park_id = {park}.id AND pi.is_whitelist) OR EXISTS (SELECT 1 FROM park_industries pi
-  WHERE pi.park_id = {park}.id AND pi.is_whitelist AND pi.industry_code = :industry))"""
+# ``industry``: may a company of this sector land here — the database's one whitelist rule
+# (``spacemap_admits``: the area's list in force and the park's own list), which matching and the
+# application checks call too. ``{park}`` and ``{unit}`` are each collection's alias for them.
+_ADMITS = "spacemap_admits({park}.id, CAST(:industry AS varchar))"
 
 
 @dataclass(frozen=True)
@@ -82,10 +80,10 @@ class Collection:
 
 
 _AREA_LISTS = """
-  (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM area_whitelist w
+  (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM spacemap_whitelist() w
     WHERE w.area_id = t.id)"""
 _AREA_LEADS = """
-  (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM area_whitelist w
+  (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM spacemap_whitelist() w
     WHERE w.area_id = t.id AND w.is_lead)"""
 
 COLLECTIONS: dict[str, Collection] = {
@@ -255,7 +253,7 @@ COLLECTIONS: dict[str, Collection] = {
 
 # Areas admit a sector through their own whitelist (no park list applies).
 FILTERS["industry_area"] = Filter(
-    "EXISTS (SELECT 1 FROM area_whitelist w WHERE w.area_id = t.id "
+    "EXISTS (SELECT 1 FROM spacemap_whitelist() w WHERE w.area_id = t.id "
     "AND w.industry_code = :industry)",
     str,
     FILTERS["industry"].zh,

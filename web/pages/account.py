@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spacemap.i18n import _
@@ -13,11 +13,12 @@ from web.pages.common import (
     COOKIE,
     DB,
     PageActor,
+    page_router,
     render,
     safe_next,
 )
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 # ---------------------------------------------------------------- sign-in
 
