@@ -105,7 +105,7 @@ def _approved(app: object, engine: Engine, unit: str, area: float) -> int:
 
 
 def test_the_database_refuses_to_free_approved_space(app: object, engine: Engine) -> None:
-    unit, capacity = _free_unit(engine)
+    unit, _capacity = _free_unit(engine)
     _approved(app, engine, unit, 100)
     with pytest.raises(IntegrityError, match="overbooked"), engine.begin() as conn:
         conn.execute(text("UPDATE space_units SET available_m2 = capacity_m2 WHERE code = :c"),
