@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     cors_origins: str = Field(
         default="*",
         description="Web origins that may read the public collections (comma-separated; * = any).",
+    )
+    cookie_secure: Literal["auto", "true", "false"] = Field(
+        default="auto",
+        description="Mark the sign-in cookie Secure (sent over HTTPS only). auto: yes unless the "
+        "site is reached as localhost.",
     )
 
     @property
