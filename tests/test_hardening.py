@@ -289,3 +289,80 @@ def test_a_lone_surrogate_is_a_400_not_a_500(app: object, engine: Engine, field:
                                     "X-Requested-With": "spacemap"})  # fmt: skip
     assert reply.status_code in (400, 422), reply.text
     assert reply.json()["errors"][0]["field"].endswith(field)
+
+
+# ---------------------------------------------------------------- 3. no deadlock reaches a user
+
+
+def _token(server: str, name: str) -> dict[str, str]:
+    reply = httpx.post(f"{server}/api/token", data={"username": name, "password": PASSWORD})
+    assert reply.status_code == 200, reply.text
+    return bearer(reply.json()["access_token"])
+
+
+def test_batch_accept_single_approvals_and_a_load_at_once_give_no_5xx(
+    server: str, engine: Engine, database_url: str
+) -> None:
+    units = []
+    with engine.connect() as conn:
+        units = (
+            conn.execute(
+                text(
+                    "SELECT u.code FROM space_units u JOIN parks p ON p.id = u.park_id "
+                    "WHERE u.available_m2 >= 300 AND spacemap_admits(p.id, 'ai') "
+                    "AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.unit_id = u.id) "
+                    "ORDER BY u.id DESC LIMIT 6"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(units) == 6
+    profile = {**EXAMPLE, "min_area_m2": 150, "max_area_m2": 150, "required_features": [],
+               "max_rent_cny_m2_month": 10_000}  # fmt: skip
+    companies = [_token(server, make_user(engine, "company")) for _ in range(6)]
+    ids = []
+    for i, company in enumerate(companies):  # each unit is wanted by two companies
+        for unit in (units[i], units[(i + 1) % 6]):
+            filed = httpx.post(
+                f"{server}/api/applications",
+                headers=company,
+                timeout=60,
+                json={"unit_code": unit, "area_m2": 150, "profile": profile},
+            )
+            assert filed.status_code == 201, filed.text
+            ids.append(filed.json()["id"])
+    reviewers = [_token(server, make_user(engine, "reviewer")) for _ in range(2)]
+    proposal = httpx.post(f"{server}/api/proposals", json={"method": "optimal"},
+                          headers=reviewers[0], timeout=60).json()  # fmt: skip
+    assert proposal["placements"], proposal
+
+    def accept() -> int:
+        return httpx.post(
+            f"{server}/api/proposals/{proposal['id']}/accept",
+            timeout=120,
+            json={"reason": "batch"},
+            headers=reviewers[0],
+        ).status_code
+
+    def approve(app_id: int) -> int:
+        return httpx.post(
+            f"{server}/api/applications/{app_id}/approve",
+            timeout=120,
+            json={"reason": "single"},
+            headers=reviewers[1],
+        ).status_code
+
+    def load() -> int:
+        env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url}
+        return run_cli(env, "load").returncode
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        loading = pool.submit(load)
+        batch = pool.submit(accept)
+        singles = list(pool.map(approve, reversed(ids)))
+        codes = [batch.result(), *singles]
+        assert loading.result() == 0
+    assert all(code < 500 for code in codes), codes
+    assert set(codes) <= {200, 409}, codes
+    assert codes.count(200) >= len(units) // 2  # space for one 150 m² tenant per unit at least
