@@ -75,15 +75,15 @@ def available(settings: Settings) -> dict[str, Basemap]:
 
 
 def tile_origins(settings: Settings) -> list[str]:
-    """Where the offered basemaps' tiles come from (the pages' Content-Security-Policy): each
-    subdomain by name, since CSP allows a wildcard only as a whole leftmost label and
-    ``webrd0*.is.autonavi.com`` makes browsers log an error and ignore it."""
+    """Where the offered basemaps' tiles come from (the pages' Content-Security-Policy)."""
     origins = set()
     for basemap in available(settings).values():
         if basemap.tiles:
-            parts = urlsplit(basemap.tiles)
-            hosts = [parts.netloc.replace("{s}", s) for s in basemap.subdomains or ""]
-            origins.update(f"{parts.scheme}://{h}" for h in hosts or [parts.netloc])
+            parts = urlsplit(basemap.tiles.replace("{s}", "*"))
+            host = parts.netloc
+            if "*" in host:  # CSP takes a wildcard only as the whole leftmost label
+                host = "*." + host.split(".", 1)[1]
+            origins.add(f"{parts.scheme}://{host}")
     return sorted(origins)
 
 

@@ -9,11 +9,12 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from spacemap import registration
+from spacemap import registration, signin
 from spacemap.i18n import Msg, _
 from spacemap.models import User
 from spacemap.registration import Registration
 from spacemap.review import ReviewError
+from spacemap.signin import Client
 from spacemap.store import users
 from web.pages.common import (
     COOKIE,
@@ -22,6 +23,7 @@ from web.pages.common import (
     page_router,
     render,
     safe_next,
+    set_session_cookie,
 )
 from web.pages.forms import FieldError, errors_of, limits
 
@@ -30,10 +32,10 @@ router = page_router()
 # ---------------------------------------------------------------- sign-in
 
 
-def _signed_in(session: DB, user: User, target: str) -> RedirectResponse:
+def _signed_in(request: Request, session: DB, user: User, target: str) -> RedirectResponse:
     token, _expires = users.issue_token(session, user)
     reply = RedirectResponse(safe_next(target), status_code=303)
-    reply.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    set_session_cookie(reply, request, token)
     return reply
 
 
@@ -52,19 +54,31 @@ def login(
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=4000)] = "/",
 ) -> Response:
-    user = users.authenticate(session, username, password)
+    client = Client(request.client.host if request.client else "unknown")
+    try:
+        user = signin.sign_in(session, username, password, client)
+    except signin.Throttled as exc:
+        refused = render(
+            request, "login.html", None, next=safe_next(next), next_after_sign_in=safe_next(next),
+            username=username, title=_("Sign in"),
+            error=_("Too many failed sign-ins; try again in %(s)d seconds.", s=exc.retry_after_s),
+        )  # fmt: skip
+        refused.status_code = 429
+        refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
     if user is None:
         return render(request, "login.html", None, next=safe_next(next),
                       next_after_sign_in=safe_next(next), username=username,
                       error=_("Wrong username or password."), title=_("Sign in"))  # fmt: skip
-    return _signed_in(session, user, next)
+    return _signed_in(request, session, user, next)
 
 
 @router.post("/logout")
-def logout(request: Request, session: DB) -> RedirectResponse:
+def logout(request: Request, session: DB, actor: PageActor) -> RedirectResponse:
     token = request.cookies.get(COOKIE)
-    if token:
-        users.revoke_token(session, token)
+    if token and actor is not None:
+        client = Client(request.client.host if request.client else "unknown")
+        signin.sign_out(session, actor, token, client)
     reply = RedirectResponse("/", status_code=303)
     reply.delete_cookie(COOKIE)
     return reply
@@ -129,4 +143,4 @@ async def register(request: Request, session: DB, actor: PageActor) -> Response:
         field = exc.field or "username"
         errors = [FieldError(field, str(LABELS.get(field, LABELS["username"])), str(exc.message))]
         return _register_page(request, actor, values, target, errors, 409)
-    return _signed_in(session, user, target)
+    return _signed_in(request, session, user, target)
