@@ -49,6 +49,10 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("POST", "/api/users"): ("admin",),
     ("PATCH", "/api/users/{username}"): ("admin",),
     ("POST", "/api/imports/{kind}"): ("admin",),
+    ("POST", "/api/register"): PUBLIC,
+    ("GET", "/api/registrations"): ("admin",),
+    ("POST", "/api/registrations/{username}/confirm"): ("admin",),
+    ("POST", "/api/registrations/{username}/decline"): ("admin",),
 }  # fmt: skip
 
 SAMPLES = {
