@@ -247,3 +247,30 @@ def test_a_company_answers_the_bureau_and_withdraws_from_my(app: object, engine:
     other = signed_in(app, make_user(engine, "company"), "en")
     assert other.post(f"/my/{app_id}/withdraw", data={}).status_code == 404
     assert f'data-id="{app_id}" data-status="withdrawn"' in company.get("/my").text
+
+
+def test_no_results_say_so_and_show_what_stops_the_nearest(client) -> None:
+    page = client.get(search_url(max_rent_cny_m2_month="1", areas="hetao"))
+    assert page.status_code == 200 and 'class="no-results"' in page.text
+    assert cards(page.text) == [] and 'class="miss"' in page.text
+    assert 'data-check="rent"' in page.text
+
+
+def test_data_text_says_its_language_and_old_notes_show_one_language() -> None:
+    from spacemap.i18n import use_locale
+    from web.pages.text import foreign, one_language, proper
+
+    with use_locale("en"):
+        assert str(foreign("深圳湾创业广场")) == '<span lang="zh-CN">深圳湾创业广场</span>'
+        assert str(foreign("Bay Plaza <b>")) == "Bay Plaza &lt;b&gt;"
+        assert str(proper("中文名", "")) == '<span lang="zh-CN">中文名</span>'
+        assert (
+            one_language("空间单元为合成数据 / the units are synthetic")
+            == "the units are synthetic"
+        )
+        assert one_language("CNY / m²") == "CNY / m²"
+    with use_locale("zh"):
+        assert str(foreign("Acme Ltd")) == '<span lang="en">Acme Ltd</span>'
+        assert str(foreign("A-0016")) == "A-0016"  # a code: no language
+        assert str(foreign("0016")) == "0016"
+        assert one_language("空间单元为合成数据 / the units are synthetic") == "空间单元为合成数据"
