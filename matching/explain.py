@@ -43,7 +43,8 @@ def _rent(row: Mapping[str, Any], p: CompanyProfile) -> tuple[str, str]:
 
 
 def _area(row: Mapping[str, Any], p: CompanyProfile) -> tuple[str, str]:
-    avail = row["area_ratio"] * p.max_area_m2
+    # The unit's own figure where the row has it: ratio × need re-derived it with float error.
+    avail = row.get("available_m2", row["area_ratio"] * p.max_area_m2)
     need = f"{p.min_area_m2:.0f}–{p.max_area_m2:.0f}"
     return (
         f"可用 {avail:.0f} m²，契合需求 {need} m²",
