@@ -55,15 +55,13 @@ def _print_match(result) -> None:
             f"     {s.available_m2:.0f} m² · {rent} · 起租 from {s.available_from} · {where}"
         )
         for r in s.reasons:
-            console.print(f"     · {r.zh} / {r.en}")
+            console.print(f"     · {r.text}")
     if result.near_misses:
         near = Table(title="接近但不可行 / nearest infeasible units")
         for col in ("unit / 单元", "park / 园区", "why not / 原因"):
             near.add_column(col)
         for n in result.near_misses:
-            near.add_row(
-                n.unit_code, n.park_name_zh, "\n".join(f"{f.zh} / {f.en}" for f in n.failed)
-            )
+            near.add_row(n.unit_code, n.park_name_zh, "\n".join(f.message for f in n.failed))
         console.print(near)
 
 

@@ -19,7 +19,7 @@ from spacemap.models.geodata import (
     Tenant,
     Zone,
 )
-from spacemap.models.workflow import Application, AuditEntry, DataVersion, Proposal
+from spacemap.models.workflow import Application, AuditEntry, DataChange, DataVersion, Proposal
 
 __all__ = [
     "ApiToken",
@@ -29,6 +29,7 @@ __all__ = [
     "AreaWhitelist",
     "AuditEntry",
     "Base",
+    "DataChange",
     "DataVersion",
     "DatasetLoad",
     "District",

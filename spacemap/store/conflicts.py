@@ -1,5 +1,5 @@
 """Where the documents disagree with the whitelists: a park's documented field that its area's
-正面清单 (derived from 002 §六(二)) does not admit.
+正面清单 in force (``spacemap_whitelist()``, derived from 002 §六(二)) does not admit.
 
 Both facts are kept — the park's field as its document states it, and the area's list as the plan
 states it — and this report puts them side by side with both citations, for the bureau to settle.
@@ -20,9 +20,9 @@ SELECT p.code AS park_code, p.name_zh AS park_zh, p.name_en AS park_en, p.status
        p.area_is_estimate, a.code AS area_code, a.name_zh AS area_zh, a.name_en AS area_en,
        i.code AS industry_code, i.name_zh AS industry_zh, i.name_en AS industry_en,
        pi.source AS park_source, pi.quote AS park_quote,
-       (SELECT string_agg(DISTINCT w.source, '; ') FROM area_whitelist w WHERE w.area_id = a.id)
-         AS whitelist_source,
-       (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM area_whitelist w
+       (SELECT string_agg(DISTINCT w.source, '; ') FROM spacemap_whitelist() w
+         WHERE w.area_id = a.id) AS whitelist_source,
+       (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM spacemap_whitelist() w
          WHERE w.area_id = a.id) AS whitelist,
        (SELECT count(*) FROM tenants t WHERE t.park_id = p.id AND t.industry_code = i.code
          AND t.is_legacy) AS legacy_tenants
@@ -31,7 +31,7 @@ JOIN parks p ON p.id = pi.park_id
 JOIN areas a ON a.id = p.area_id
 JOIN industries i ON i.code = pi.industry_code
 WHERE pi.basis = 'documented'
-  AND NOT EXISTS (SELECT 1 FROM area_whitelist w
+  AND NOT EXISTS (SELECT 1 FROM spacemap_whitelist() w
                   WHERE w.area_id = p.area_id AND w.industry_code = pi.industry_code)
 ORDER BY a.code, p.code, i.code
 """

@@ -9,8 +9,8 @@
   each with its own boundary estimate radius and quality; ``areas`` carries the worst of them.
 - ``indicators`` and ``indicator_values``: the plans' targets and actuals as dated series.
 
-Revision ID: 0006_data
-Revises: 0005
+Revision ID: 0008_data
+Revises: 0007_lead
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
 
-revision = "0006_data"
-down_revision = "0005"
+revision = "0008_data"
+down_revision = "0007_lead"
 branch_labels = None
 depends_on = None
 
@@ -151,7 +151,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_indicator_values_indicator_code", "indicator_values", ["indicator_code"])
-    for table in NEW_VERSIONED:  # the function is migration 0003's
+    for (
+        table
+    ) in NEW_VERSIONED:  # spacemap_bump_version: 0003, appending to data_changes since 0006_lead
         op.execute(
             f"CREATE TRIGGER bump_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION spacemap_bump_version()"
