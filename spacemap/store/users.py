@@ -36,19 +36,20 @@ def add_user(
 def register_company(
     session: Session,
     username: str,
-    password: str,
+    password_hash: str,
     company_name: str,
     credit_code: str,
     contact_name: str,
     contact_phone: str | None,
     contact_email: str | None,
 ) -> User:
-    """A company account the company made itself: it may search at once, apply once confirmed."""
+    """A company account the company made itself: it may search at once, apply once confirmed.
+    The password is hashed by the caller, before any row is locked or connection held."""
     user = User(
         username=username,
         role="company",
         company_name=company_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         is_active=True,
         credit_code=credit_code,
         contact_name=contact_name,
@@ -116,20 +117,18 @@ def set_active(session: Session, user: User, active: bool) -> None:
     session.flush()
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = by_username(session, username)
-    if user is None:
+def check_password(password_hash: str | None, password: str) -> bool:
+    """Argon2 verification; an unknown user costs the same (no telling who exists)."""
+    if password_hash is None:
         verify_password(_DUMMY_HASH, password)
-        return None
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        return None
-    return user
+        return False
+    return verify_password(password_hash, password)
 
 
-def issue_token(session: Session, user: User) -> tuple[str, dt.datetime]:
+def issue_token_for(session: Session, user_id: int) -> tuple[str, dt.datetime]:
     token = new_token()
     expires = dt.datetime.now(dt.UTC) + TOKEN_LIFETIME
-    session.add(ApiToken(user_id=user.id, token_sha256=token_digest(token), expires_at=expires))
+    session.add(ApiToken(user_id=user_id, token_sha256=token_digest(token), expires_at=expires))
     session.flush()
     return token, expires
 

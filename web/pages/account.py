@@ -49,14 +49,13 @@ def login_form(request: Request, actor: PageActor, next: str = "/") -> HTMLRespo
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    session: DB,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=4000)] = "/",
 ) -> Response:
     client = Client(request.client.host if request.client else "unknown")
     try:
-        user = signin.sign_in(session, username, password, client)
+        signed = signin.sign_in(username, password, client)
     except signin.Throttled as exc:
         refused = render(
             request, "login.html", None, next=safe_next(next), next_after_sign_in=safe_next(next),
@@ -66,11 +65,13 @@ def login(
         refused.status_code = 429
         refused.headers["Retry-After"] = str(exc.retry_after_s)
         return refused
-    if user is None:
+    if signed is None:
         return render(request, "login.html", None, next=safe_next(next),
                       next_after_sign_in=safe_next(next), username=username,
                       error=_("Wrong username or password."), title=_("Sign in"))  # fmt: skip
-    return _signed_in(request, session, user, next)
+    reply = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(reply, request, signed.token)
+    return reply
 
 
 @router.post("/logout")
