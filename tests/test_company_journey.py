@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -73,8 +74,9 @@ FOREIGN_TEXT = r"""(page) => {
   return out;
 }"""
 
-# What the map's tooltips and popups say (as text: parsed inertly, nothing runs).
-MAP_TEXTS = r"""() => {
+# What the map's tooltips and popups say (as text: parsed inertly, nothing runs); with a page
+# language, without the parts marked as names (translate="no") or as another language.
+MAP_TEXTS = r"""(page) => {
   const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
     .find(v => v instanceof L.Map);
   if (!map) return [];
@@ -83,7 +85,12 @@ MAP_TEXTS = r"""() => {
     if (typeof c === 'function') c = c(layer);
     if (c instanceof HTMLElement) c = c.outerHTML;
     if (c === undefined || c === null) return null;
-    return new DOMParser().parseFromString(String(c), 'text/html').body.textContent;
+    const body = new DOMParser().parseFromString(String(c), 'text/html').body;
+    if (page) {
+      body.querySelectorAll('[lang]').forEach(e => { if (e.lang !== page) e.remove(); });
+      if (page !== 'en') body.querySelectorAll('[translate=no]').forEach(e => e.remove());
+    }
+    return body.textContent;
   }
   map.eachLayer(l => {
     for (const bound of [l.getTooltip && l.getTooltip(), l.getPopup && l.getPopup()]) {
@@ -147,7 +154,7 @@ class Visit:
         assert html_lang == ("zh-CN" if self.lang == "zh" else "en")
         if mine:
             assert page.evaluate(FOREIGN_TEXT, html_lang) == [], page.url
-            assert foreign_in_map(page.evaluate(MAP_TEXTS), self.lang) == [], page.url
+            assert foreign_in_map(page.evaluate(MAP_TEXTS, html_lang), self.lang) == [], page.url
         if self.screen == "phone":
             width = page.evaluate("document.documentElement.scrollWidth")
             wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
@@ -346,19 +353,17 @@ def test_registering_and_confirming_in_one_language(
         admin.close()
 
 
-@pytest.fixture
-def hostile_park(engine: Engine) -> Iterator[str]:
-    """The park of the best unit for a chip start-up, renamed to a hostile name for the test."""
+@contextmanager
+def renamed_park(engine: Engine, unit_code: str, name: str) -> Iterator[None]:
+    """The park of ``unit_code`` under another name (both languages) for a while."""
     with engine.begin() as conn:
-        code = conn.execute(text(
-            "SELECT p.code FROM parks p JOIN space_units u ON u.park_id = p.id "
-            "WHERE p.code LIKE 'cec_smart_valley%' LIMIT 1")).scalar_one()  # fmt: skip
-        zh, en = conn.execute(text("SELECT name_zh, name_en FROM parks WHERE code = :c"),
-                              {"c": code}).one()  # fmt: skip
+        code, zh, en = conn.execute(text(
+            "SELECT p.code, p.name_zh, p.name_en FROM parks p JOIN space_units u "
+            "ON u.park_id = p.id WHERE u.code = :u"), {"u": unit_code}).one()  # fmt: skip
         conn.execute(text("UPDATE parks SET name_zh = :n, name_en = :n WHERE code = :c"),
-                     {"n": "园区" + HOSTILE, "c": code})  # fmt: skip
+                     {"n": name, "c": code})  # fmt: skip
     try:
-        yield "园区" + HOSTILE
+        yield
     finally:
         with engine.begin() as conn:
             conn.execute(text("UPDATE parks SET name_zh = :zh, name_en = :en WHERE code = :c"),
@@ -366,30 +371,36 @@ def hostile_park(engine: Engine) -> Iterator[str]:
 
 
 def test_hostile_names_show_literally_and_run_nothing(
-    chromium: Any, server: str, engine: Engine, hostile_park: str
+    chromium: Any, server: str, engine: Engine
 ) -> None:
+    """A company and the park of its best result with names that try every context: the
+    result card, the map's tooltip, the comparison and /my show them as text; nothing runs."""
     name = make_user(engine, "company", company=HOSTILE)
+    hostile_park = "园区" + HOSTILE
     v = Visit(chromium, server, "en", "desktop", "company")
     try:
         v.goto("/login?next=/search")
         v.sign_in(name)
         fill_search(v)
-        titles = v.page.locator("#results .site-title").all_inner_texts()
-        assert any(hostile_park in t for t in titles), titles
-        tips = v.page.evaluate(MAP_TEXTS)
-        assert any(hostile_park in t for t in tips)  # the map shows it as text, too
-        assert v.page.locator("img[src=x]").count() == 0
-        v.check(mine=False)  # the hostile name itself is "English" here: only the basics
-        v.tick("#results .site >> nth=0 >> input[name=unit]")
-        v.tick("#results .site >> nth=1 >> input[name=unit]")
-        v.page.click("#compare-button")
-        v.page.wait_for_load_state("networkidle")
-        v.check(mine=False)
-        assert hostile_park in v.page.inner_text("#compare")
-        v.page.locator("#compare .site").nth(0).locator("button[type=submit]").click()
-        v.page.locator(".apply-result a[data-application-id]").wait_for()
-        v.goto("/my")
-        assert hostile_park in v.page.inner_text("#my-applications")
-        v.check(mine=False)
+        first = v.page.locator("#results .site").nth(0).get_attribute("data-unit")
+        with renamed_park(engine, first, hostile_park):
+            v.page.reload(wait_until="networkidle")
+            titles = v.page.locator("#results .site-title").all_inner_texts()
+            assert any(hostile_park in t for t in titles), titles
+            tips = v.page.evaluate(MAP_TEXTS, None)
+            assert any(hostile_park in t for t in tips)  # the map shows it as text, too
+            assert v.page.locator("img[src=x]").count() == 0
+            v.check(mine=False)  # the hostile name is "English" text here: the basics only
+            v.tick("#results .site >> nth=0 >> input[name=unit]")
+            v.tick("#results .site >> nth=1 >> input[name=unit]")
+            v.page.click("#compare-button")
+            v.page.wait_for_load_state("networkidle")
+            v.check(mine=False)
+            assert hostile_park in v.page.inner_text("#compare")
+            v.page.locator("#compare .site").nth(0).locator("button[type=submit]").click()
+            v.page.locator(".apply-result a[data-application-id]").wait_for()
+            v.goto("/my")
+            assert hostile_park in v.page.inner_text("#my-applications")
+            v.check(mine=False)
     finally:
         v.close()

@@ -263,7 +263,7 @@ def test_data_text_says_its_language_and_old_notes_show_one_language() -> None:
     with use_locale("en"):
         assert str(foreign("深圳湾创业广场")) == '<span lang="zh-CN">深圳湾创业广场</span>'
         assert str(foreign("Bay Plaza <b>")) == "Bay Plaza &lt;b&gt;"
-        assert str(proper("中文名", "")) == '<span lang="zh-CN">中文名</span>'
+        assert str(proper("中文名", "")) == '<span translate="no" lang="zh-CN">中文名</span>'
         assert (
             one_language("空间单元为合成数据 / the units are synthetic")
             == "the units are synthetic"

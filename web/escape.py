@@ -66,8 +66,10 @@ def template_literal(fragment: str) -> str:
 
 
 def tooltip(text: Any, **options: Any) -> folium.Tooltip:
-    """A tooltip that shows ``text`` literally (HTML-escaped, then made template-literal safe)."""
-    return folium.Tooltip(template_literal(str(html(text))), **options)
+    """A tooltip that shows ``text`` literally (HTML-escaped, then made template-literal safe);
+    ``Markup`` built with ``markup`` (its arguments escaped) is kept as the HTML it is."""
+    content = str(text) if isinstance(text, Markup) else str(html(text))
+    return folium.Tooltip(template_literal(content), **options)
 
 
 def popup(content: Markup, max_width: int = 360, **options: Any) -> folium.Popup:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from spacemap.catalog.collections import COLLECTIONS
 from spacemap.catalog.queries import FeatureQuery, page
-from spacemap.i18n import Names, _, current_locale, label
+from spacemap.i18n import Names, _, current_locale, gettext, label
 from spacemap.store import stats
 from spacemap.store.units import unit_markers
 from spacemap.taxonomy import sectors
@@ -473,6 +473,7 @@ def sites_map(
         loc = s["location"]
         x, y = to_display(loc["lng"], loc["lat"], basemap.datum)
         park = s["park_name_zh"] if zh else (s["park_name_en"] or s["park_name_zh"])
+        named = safe.markup('<span translate="no">{}</span>', park)  # a name, not UI text
         note = ""
         if loc["is_estimate"]:
             note = str(
@@ -484,19 +485,15 @@ def sites_map(
             (float(y), float(x)),
             icon=numbered_icon(s["rank"]),
             tooltip=safe.tooltip(
-                _(
-                    "#%(rank)d %(park)s · score %(score).0f",
-                    rank=s["rank"],
-                    park=park,
-                    score=s["score"],
-                )
+                Markup(safe.html(gettext("#%(rank)d %(park)s · score %(score).0f")))
+                % {"rank": s["rank"], "park": named, "score": s["score"]}
             ),
             popup=safe.popup(
                 safe.markup(
                     "<b>#{} {}</b><br>{}<br><small>{}</small>",
                     s["rank"],
                     s["unit_code"],
-                    park,
+                    named,
                     note,
                 )
             ),

@@ -33,7 +33,7 @@ router = page_router()
 
 
 def _signed_in(request: Request, session: DB, user: User, target: str) -> RedirectResponse:
-    token, _expires = users.issue_token(session, user)
+    token, _expires = users.issue_token_for(session, user.id)
     reply = RedirectResponse(safe_next(target), status_code=303)
     set_session_cookie(reply, request, token)
     return reply

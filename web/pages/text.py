@@ -41,10 +41,21 @@ def foreign(value: Any) -> Markup:
     return escape.markup('<span lang="{}">{}</span>', found, text)
 
 
+def name(value: Any) -> Markup:
+    """A proper name (a park, a company): ``translate="no"`` — it is not UI text and no
+    translator should touch it, even when it holds a brand in Latin letters — and its ``lang``
+    when that is not the page's."""
+    text = "" if value is None else str(value)
+    found = language_of(text)
+    if found is None or found == i18n.HTML_LANG[i18n.current_locale()]:
+        return escape.markup('<span translate="no">{}</span>', text)
+    return escape.markup('<span translate="no" lang="{}">{}</span>', found, text)
+
+
 def proper(zh: str | None, en: str | None) -> Markup:
-    """A proper name with a name in each language: the page's, else the other one marked."""
+    """A proper name with a name in each language: the page's, else the other one."""
     chosen = (zh or en) if i18n.current_locale() == "zh" else (en or zh)
-    return foreign(chosen or "")
+    return name(chosen or "")
 
 
 def exact(value: Any) -> str:
@@ -63,5 +74,5 @@ def one_language(text: str) -> str:
 
 
 def install(env: Environment) -> None:
-    env.filters.update(foreign=foreign, exact=exact, one_language=one_language)
+    env.filters.update(foreign=foreign, name=name, exact=exact, one_language=one_language)
     env.globals.update(proper=proper)
