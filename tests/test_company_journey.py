@@ -312,8 +312,7 @@ def test_the_company_journey(
         reviewer.close()
 
 
-@pytest.mark.parametrize("screen", ["desktop", "phone"])
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("lang", "screen"), [("zh", "phone"), ("en", "desktop")])
 def test_registering_and_confirming_in_one_language(
     chromium: Any, server: str, engine: Engine, lang: str, screen: str
 ) -> None:
