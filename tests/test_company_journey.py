@@ -23,16 +23,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests.browser import SHOTS, offline_page
 from tests.conftest import PASSWORD, ROOT, make_user
-from tests.test_web_e2e import CHROMIUM, FLAGS
 
-playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
-
-SCREENS: dict[str, dict[str, Any]] = {
-    "desktop": {"viewport": {"width": 1440, "height": 900}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-              "device_scale_factor": 2},
-}  # fmt: skip
 HOSTILE = '${window.__pwned=1}</script><script>window.__pwned=2</script><img src=x onerror="window.__pwned=3">\'"&'  # noqa: E501
 
 # Visible text that is not in the page's language: a text node is exempt when an ancestor says
@@ -116,29 +109,16 @@ def foreign_in_map(texts: list[str], lang: str) -> list[str]:
 
 
 class Visit:
-    """A browser context for one person, watching every page it loads."""
+    """One person's browser (``tests.browser.offline_page``: offline, errors recorded) in one
+    language on one screen, with what every page of theirs must satisfy."""
 
     def __init__(self, browser: Any, server: str, lang: str, screen: str, who: str) -> None:
         self.server, self.lang, self.screen, self.who = server, lang, screen, who
         locale = "zh-CN" if lang == "zh" else "en-US"
-        self.context = browser.new_context(locale=locale, **SCREENS[screen])
+        self.page = offline_page(browser, server, locale, phone=screen == "phone")
+        self.context = self.page.context
         self.context.add_cookies([{"name": "spacemap_lang", "value": lang, "url": server}])
-        self.page = self.context.new_page()
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-        self.page.route("**/*", self._route)
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}")
-                     if m.type == "error" else None)  # fmt: skip
-        self.page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
-                     if r.status >= 400 else None)  # fmt: skip
-
-    def _route(self, r: Any) -> None:
-        if r.request.url.startswith(self.server):
-            r.continue_()
-        else:
-            self.outside.append(r.request.url)
-            r.abort()
+        self.outside, self.errors = self.page.outside, self.page.errors
 
     def goto(self, path: str) -> None:
         self.page.goto(f"{self.server}{path}", wait_until="networkidle")
@@ -192,18 +172,6 @@ class Visit:
         self.context.close()
 
 
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
-
-
 def fill_search(v: Visit) -> None:
     """A chip start-up's needs, as it would type them."""
     page = v.page
@@ -221,11 +189,11 @@ def fill_search(v: Visit) -> None:
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_company_journey(
-    chromium: Any, server: str, engine: Engine, lang: str, screen: str
+    browser: Any, server: str, engine: Engine, lang: str, screen: str
 ) -> None:
     company_name, reviewer_name = make_user(engine, "company"), make_user(engine, "reviewer")
-    company = Visit(chromium, server, lang, screen, "company")
-    reviewer = Visit(chromium, server, lang, screen, "reviewer")
+    company = Visit(browser, server, lang, screen, "company")
+    reviewer = Visit(browser, server, lang, screen, "reviewer")
     try:
         page = company.page
         company.goto("/search")
@@ -314,13 +282,13 @@ def test_the_company_journey(
 
 @pytest.mark.parametrize(("lang", "screen"), [("zh", "phone"), ("en", "desktop")])
 def test_registering_and_confirming_in_one_language(
-    chromium: Any, server: str, engine: Engine, lang: str, screen: str
+    browser: Any, server: str, engine: Engine, lang: str, screen: str
 ) -> None:
     """The pages a company meets before its first application, and the administrator's."""
     from tests.test_registration import registration
 
-    visitor = Visit(chromium, server, lang, screen, "company")
-    admin = Visit(chromium, server, lang, screen, "admin")
+    visitor = Visit(browser, server, lang, screen, "company")
+    admin = Visit(browser, server, lang, screen, "admin")
     try:
         visitor.goto("/register?next=/search")
         visitor.check()
@@ -370,13 +338,13 @@ def renamed_park(engine: Engine, unit_code: str, name: str) -> Iterator[None]:
 
 
 def test_hostile_names_show_literally_and_run_nothing(
-    chromium: Any, server: str, engine: Engine
+    browser: Any, server: str, engine: Engine
 ) -> None:
     """A company and the park of its best result with names that try every context: the
     result card, the map's tooltip, the comparison and /my show them as text; nothing runs."""
     name = make_user(engine, "company", company=HOSTILE)
     hostile_park = "园区" + HOSTILE
-    v = Visit(chromium, server, "en", "desktop", "company")
+    v = Visit(browser, server, "en", "desktop", "company")
     try:
         v.goto("/login?next=/search")
         v.sign_in(name)

@@ -7,7 +7,7 @@ apply only after an administrator confirms it (``confirmed_at``/``confirmed_by``
 credit code. Existing company accounts were made by administrators: confirmed when created.
 
 Revision ID: 0007_company
-Revises: 0008_data
+Revises: 0009_lead
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_company"
-down_revision = "0008_data"  # was 0006_lead; relinked after main brought 0007_lead and 0008_data
+down_revision = "0009_lead"  # was 0006_lead; relinked after main brought 0007_lead…0009_lead
 branch_labels = None
 depends_on = None
 
