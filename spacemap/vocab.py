@@ -128,4 +128,10 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "sign_in_failed": ("登录失败", "failed sign-in"),
     "sign_out": ("退出登录", "signed out"),
     "accept": ("接受批量方案", "batch proposal accepted"),
+    "create": ("新建账户", "account created"),
+    "activate": ("启用账户", "account activated"),
+    "deactivate": ("停用账户", "account deactivated"),
+    "register": ("企业自助注册", "company registered itself"),
+    "confirm": ("确认企业注册", "company registration confirmed"),
+    "decline": ("拒绝企业注册", "company registration declined"),
 }
