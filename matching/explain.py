@@ -50,7 +50,7 @@ def _area(row: Mapping[str, Any], p: CompanyProfile) -> Msg:
 
 def _stage(row: Mapping[str, Any], p: CompanyProfile) -> Msg:
     return _(
-        "A %(park_type)s suits a %(stage)s company.",
+        "The park type (%(park_type)s) suits a company at the %(stage)s stage.",
         park_type=Names(*PARK_TYPES[row["park_type"]]),
         stage=Names(*STAGES[p.stage]),
     )

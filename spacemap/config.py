@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         default="*",
         description="Web origins that may read the public collections (comma-separated; * = any).",
     )
+    registrations_per_hour: int = Field(
+        default=20, ge=1, le=100_000,
+        description="New company accounts an hour from one client address (an office behind one "
+        "address may need more).",
+    )  # fmt: skip
     cookie_secure: Literal["auto", "true", "false"] = Field(
         default="auto",
         description="Mark the sign-in cookie Secure (sent over HTTPS only). auto: yes unless the "

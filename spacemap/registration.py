@@ -20,6 +20,7 @@ from spacemap.auth import MIN_PASSWORD_LENGTH, hash_password
 from spacemap.i18n import Msg, _
 from spacemap.models import User
 from spacemap.review import Conflict, NotFound
+from spacemap.signin import Client, check_registrations, hashing
 from spacemap.store import audit, users
 from spacemap.store.audit import Actor
 from spacemap.text import PlainText
@@ -118,11 +119,14 @@ class Registration(BaseModel):
         return self
 
 
-def register(session: Session, r: Registration) -> User:
+def register(session: Session, r: Registration, client: Client) -> User:
     """The new, unconfirmed company account; ``Conflict`` naming the field if the username or the
-    credit code is taken. The password is hashed first (Argon2: tens of milliseconds and 64 MiB),
-    before the session touches the database."""
-    password_hash = hash_password(r.password)
+    credit code is taken; ``signin.Throttled`` past a few registrations an hour from one address.
+    The password is hashed (Argon2: tens of milliseconds and 64 MiB) in one of the bounded
+    hashing slots sign-in uses, before the session touches the database."""
+    with hashing():
+        password_hash = hash_password(r.password)
+    check_registrations(session, client)
     if users.by_username(session, r.username) is not None:
         raise Conflict(_("The username %(name)s is taken.", name=r.username), "username")
     if users.by_credit_code(session, r.credit_code) is not None:
@@ -139,7 +143,8 @@ def register(session: Session, r: Registration) -> User:
         raise Conflict(_("The username or the credit code was just taken."), "username") from exc
     actor = Actor(id=user.id, username=user.username, role="company",
                   company_name=user.company_name)  # fmt: skip
-    after = {"company_name": user.company_name, "credit_code": user.credit_code}
+    after = {"company_name": user.company_name, "credit_code": user.credit_code,
+             "client": client.address}  # fmt: skip
     audit.record(session, actor, "user", user.username, "register", after=after)
     return user
 

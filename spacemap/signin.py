@@ -19,11 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from spacemap.config import get_settings
 from spacemap.database import transaction
 from spacemap.store import audit, users
 from spacemap.store.audit import Actor
@@ -34,7 +37,20 @@ WINDOW = dt.timedelta(minutes=15)
 ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 20
 
+REGISTRATION_WINDOW = dt.timedelta(hours=1)  # at most SPACEMAP_REGISTRATIONS_PER_HOUR in it
+
 _slots = threading.BoundedSemaphore(HASH_SLOTS)
+
+
+@contextmanager
+def hashing() -> Iterator[None]:
+    """A slot to compute one Argon2 hash in (sign-in or registration), or ``Throttled``."""
+    if not _slots.acquire(timeout=SLOT_WAIT_S):
+        raise Throttled(1, "load")
+    try:
+        yield
+    finally:
+        _slots.release()
 
 
 class Throttled(Exception):
@@ -99,12 +115,8 @@ def sign_in(username: str, password: str, client: Client) -> SignedIn | None:
         return None if user is None else (user.id, user.password_hash, user.role, user.is_active)
 
     found = transaction(look_up)
-    if not _slots.acquire(timeout=SLOT_WAIT_S):
-        raise Throttled(1, "load")
-    try:
+    with hashing():
         ok = users.check_password(found[1] if found else None, password)
-    finally:
-        _slots.release()
     if not ok or found is None or not found[3]:
         transaction(lambda session: _record_failure(session, username, client))
         return None
@@ -117,6 +129,23 @@ def sign_in(username: str, password: str, client: Client) -> SignedIn | None:
         return SignedIn(user_id, username, role, token, expires)
 
     return transaction(issue)
+
+
+RECENT_REGISTRATIONS = """
+SELECT count(*) AS n, min(at) AS first, now() AS now FROM audit_log
+WHERE action = 'register' AND after ->> 'client' = :client
+  AND at > now() - make_interval(secs => :window)
+"""
+
+
+def check_registrations(session: Session, client: Client) -> None:
+    """At most a few new accounts an hour from one address: each costs a hash and a review."""
+    row = session.execute(text(RECENT_REGISTRATIONS),
+                          {"client": client.address,
+                           "window": REGISTRATION_WINDOW.total_seconds()}).one()  # fmt: skip
+    if row.n >= get_settings().registrations_per_hour:
+        wait = (row.first + REGISTRATION_WINDOW - row.now).total_seconds()
+        raise Throttled(max(1, math.ceil(wait)), "address")
 
 
 def _record_failure(session: Session, username: str, client: Client) -> None:

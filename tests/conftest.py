@@ -119,10 +119,11 @@ def server(database_url: str, engine: Engine) -> Iterator[str]:
 
 
 @contextmanager
-def serving(database_url: str) -> Iterator[str]:
+def serving(database_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """``spacemap serve`` on a free loopback port; its log goes to a file (a pipe would fill)."""
     port = free_port()
-    env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url}
+    env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url,
+           "SPACEMAP_REGISTRATIONS_PER_HOUR": "1000", **(env or {})}  # fmt: skip
     log = tempfile.NamedTemporaryFile(prefix="spacemap-serve-", suffix=".log", delete=False)  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
         [str(BIN / "spacemap"), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -204,11 +205,13 @@ def app(database_url: str, engine: Engine) -> Iterator[object]:
     os.environ["SPACEMAP_DATABASE_URL"] = database_url
     # The in-process client talks plain HTTP to "testserver": a Secure cookie would not come back.
     os.environ["SPACEMAP_COOKIE_SECURE"] = "false"
+    os.environ["SPACEMAP_REGISTRATIONS_PER_HOUR"] = "1000"  # tests register many from one place
     get_settings.cache_clear()
     try:
         yield create_app()
     finally:
         os.environ.pop("SPACEMAP_COOKIE_SECURE", None)
+        os.environ.pop("SPACEMAP_REGISTRATIONS_PER_HOUR", None)
         if previous is None:
             os.environ.pop("SPACEMAP_DATABASE_URL", None)
         else:

@@ -366,3 +366,20 @@ def test_batch_accept_single_approvals_and_a_load_at_once_give_no_5xx(
     assert all(code < 500 for code in codes), codes
     assert set(codes) <= {200, 409}, codes
     assert codes.count(200) >= len(units) // 2  # space for one 150 m² tenant per unit at least
+
+
+def test_registrations_from_one_address_are_throttled() -> None:
+    """Only so many new company accounts an hour from one address (default 20, here 3): each
+    costs a hash and an administrator's review. A server and database of its own."""
+    from tests.test_registration import fresh_code
+
+    env = {"SPACEMAP_REGISTRATIONS_PER_HOUR": "3"}
+    with loaded_database() as url, serving(url, env) as base:
+        codes = []
+        for i in range(4):
+            body = {"username": f"flood{i:02d}", "password": "long-enough-1",
+                    "company_name": f"洪水企业{i}", "credit_code": fresh_code(),
+                    "contact_name": "测试", "contact_phone": "+86 755 1234 5678"}  # fmt: skip
+            codes.append(httpx.post(f"{base}/api/register", json=body, timeout=60))
+    assert [c.status_code for c in codes[:3]] == [201] * 3, [c.text for c in codes[:3]]
+    assert codes[3].status_code == 429 and int(codes[3].headers["Retry-After"]) > 0

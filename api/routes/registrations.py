@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DbSession
+from api.problems import Problem
+from api.routes.auth import client_of
 from api.security import Admin
 from spacemap import registration
+from spacemap.i18n import _
 from spacemap.models import User
 from spacemap.registration import Registration
+from spacemap.signin import Throttled
 from spacemap.store import users
 from spacemap.text import PlainText
 
@@ -56,11 +60,17 @@ class Declining(BaseModel):
 
 @router.post("/register", status_code=201, response_model=RegistrationView,
              summary="企业自助注册 / A company registers itself")  # fmt: skip
-def register(session: DbSession, body: Registration) -> RegistrationView:
+def register(request: Request, session: DbSession, body: Registration) -> RegistrationView:
     """Anyone may register a company account with its unified social credit code (GB 32100-2015,
     check character verified) and a contact. It can sign in (`POST /api/token`) and search at
-    once, and apply once an administrator has confirmed it."""
-    return RegistrationView.of(registration.register(session, body))
+    once, and apply once an administrator has confirmed it. A few registrations an hour per
+    client address; more answer 429 with Retry-After."""
+    try:
+        return RegistrationView.of(registration.register(session, body, client_of(request)))
+    except Throttled as exc:
+        raise Problem(429, _("Too many registrations from here; try again in %(s)d seconds.",
+                             s=exc.retry_after_s),
+                      headers={"Retry-After": str(exc.retry_after_s)}) from exc  # fmt: skip
 
 
 @router.get("/registrations", response_model=list[RegistrationView],

@@ -138,8 +138,14 @@ async def register(request: Request, session: DB, actor: PageActor) -> Response:
     except ValidationError as exc:
         errors = errors_of(exc, LABELS, whole_form="contact_phone")
         return _register_page(request, actor, values, target, errors, 422)
+    client = Client(request.client.host if request.client else "unknown")
     try:
-        user = registration.register(session, details)
+        user = registration.register(session, details, client)
+    except signin.Throttled as exc:
+        errors = [FieldError("username", str(LABELS["username"]),
+                             str(_("Too many registrations from here; try again in %(s)d seconds.",
+                                   s=exc.retry_after_s)))]  # fmt: skip
+        return _register_page(request, actor, values, target, errors, 429)
     except ReviewError as exc:
         field = exc.field or "username"
         errors = [FieldError(field, str(LABELS.get(field, LABELS["username"])), str(exc.message))]

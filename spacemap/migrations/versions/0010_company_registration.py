@@ -6,7 +6,7 @@ verified in ``spacemap.credit_code``, the shape here) and a contact, and may sea
 apply only after an administrator confirms it (``confirmed_at``/``confirmed_by``). One account per
 credit code. Existing company accounts were made by administrators: confirmed when created.
 
-Revision ID: 0007_company
+Revision ID: 0010_company
 Revises: 0009_lead
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_company"
-down_revision = "0009_lead"  # was 0006_lead; relinked after main brought 0007_lead…0009_lead
+revision = "0010_company"
+down_revision = "0009_lead"
 branch_labels = None
 depends_on = None
 
