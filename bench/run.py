@@ -106,16 +106,20 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     settings = get_settings()
-    url = make_url(settings.url()).set(database="spacemap_bench").render_as_string(False)
+    url, owner_url = (
+        make_url(u).set(database="spacemap_bench").render_as_string(False)
+        for u in (settings.url(), settings.owner_url())
+    )
     print("preparing benchmark database …", flush=True)
-    prepare(url)
+    prepare(url, owner_url)
     engine = create_engine(url, connect_args=CONNECT_ARGS)
+    owner = create_engine(owner_url)
     rows, map_rows, peer = [], [], {}
     no_model = settings.resolved_state_dir() / "no-model"  # an empty dir: the rule score
     map_scales = {int(x) for x in args.map_scales.split(",") if x}
     for n in [int(s) for s in args.scales.split(",")]:
         t = time.perf_counter()
-        generate(engine, n)
+        generate(engine, n, owner)
         gen_s = time.perf_counter() - t
         repeats = args.repeats if n < 1_000_000 else max(5, args.repeats // 4)
         for label, model_dir in [("ranker", settings.resolved_model_dir()), ("rule", no_model)]:
@@ -150,6 +154,7 @@ def main() -> None:
         for name, (secs, obj) in res.items():
             print(f"allocation {n_a:,} x {n_u:,} top-50 {name:22} {secs:6.2f} s obj {obj:,.1f}")
     engine.dispose()
+    owner.dispose()
     plots = plot(rows, map_rows, peer, args.output.parent / "bench")
     minutes = (time.perf_counter() - started) / 60
     text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes)

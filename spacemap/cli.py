@@ -47,7 +47,7 @@ def db_up() -> None:
             with console.status("starting embedded PostGIS / 正在启动内置 PostGIS…"):
                 status = EmbeddedCluster(settings).up()
             console.print(f"PostGIS running on 127.0.0.1:{status.port}, data in {status.data_dir}")
-        create_database(settings.url())
+        create_database(settings.owner_url())
     except EmbeddedError as exc:
         raise _fail(str(exc)) from exc
     except Exception as exc:  # connection errors from an external URL
@@ -102,9 +102,12 @@ def db_url() -> None:
 @db_app.command("migrate")
 def db_migrate() -> None:
     """升级表结构 / Apply Alembic migrations up to the latest revision."""
+    from sqlalchemy.engine import make_url
+
     from spacemap.migrate import upgrade
 
-    upgrade(get_settings().url())
+    settings = get_settings()
+    upgrade(settings.owner_url(), app_role=make_url(settings.url()).username)
     console.print("schema at head / 表结构已是最新")
 
 

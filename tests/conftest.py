@@ -34,15 +34,40 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    base = make_url(get_settings().url())
+def _fresh_urls() -> tuple[str, str]:
+    """A new database's URLs: the schema owner's (creates and migrates) and the app's."""
+    settings = get_settings()
     name = f"spacemap_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = base.set(database=name).render_as_string(hide_password=False)
-    create_database(url)
-    upgrade(url)
-    yield url
-    drop_database(url)
+    owner, app = (
+        make_url(u).set(database=name).render_as_string(hide_password=False)
+        for u in (settings.owner_url(), settings.url())
+    )
+    return owner, app
+
+
+def _create(owner: str, app: str) -> None:
+    create_database(owner)
+    upgrade(owner, app_role=make_url(app).username)
+
+
+@pytest.fixture(scope="session")
+def database_urls() -> Iterator[tuple[str, str]]:
+    owner, url = _fresh_urls()
+    _create(owner, url)
+    yield owner, url
+    drop_database(owner)
+
+
+@pytest.fixture(scope="session")
+def database_url(database_urls: tuple[str, str]) -> str:
+    """The test database as the application connects to it (its own role, not the owner)."""
+    return database_urls[1]
+
+
+@pytest.fixture(scope="session")
+def owner_url(database_urls: tuple[str, str]) -> str:
+    """The test database as the role that owns its schema and runs migrations."""
+    return database_urls[0]
 
 
 @pytest.fixture(scope="session")
@@ -95,19 +120,16 @@ def free_port() -> int:
 @contextmanager
 def loaded_database() -> Iterator[str]:
     """Another fresh database, migrated and loaded, for a test that must not share state."""
-    base = make_url(get_settings().url())
-    name = f"spacemap_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = base.set(database=name).render_as_string(hide_password=False)
-    create_database(url)
+    owner, url = _fresh_urls()
     try:
-        upgrade(url)
+        _create(owner, url)
         eng = create_engine(url)
         with session_scope(eng) as session:
             load_dataset(session)
         eng.dispose()
         yield url
     finally:
-        drop_database(url)
+        drop_database(owner)
 
 
 @pytest.fixture(scope="session")
