@@ -276,7 +276,7 @@ class EmbeddedCluster:
         """Start (creating it the first time) and make sure the roles and PostGIS are there."""
         bindir = ensure_packages()
         running = self.is_running()
-        if not running and port_in_use(self.port):
+        if not running and not self._port_frees():
             raise self._port_taken()
         self._prepare_dirs()
         legacy = self.is_initialised() and not self.passfile.exists()
@@ -305,6 +305,17 @@ class EmbeddedCluster:
         found = Secrets.read(self.passfile)
         with self._connect(found.superuser) as conn:
             return conn.execute("SHOW fsync").fetchone()[0] == "on"
+
+    def _port_frees(self) -> bool:
+        """Is the port free — at once, or soon if our own server just crashed (its PID file is
+        still there and its processes may hold the socket for a moment)?"""
+        crashed = self.is_initialised() and (self.data_dir / "postmaster.pid").exists()
+        deadline = time.monotonic() + (_START_RETRY_S if crashed else 0.0)
+        while port_in_use(self.port):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
+        return True
 
     def _check_role_names(self, superuser: str) -> None:
         if superuser in (self.settings.db_owner, self.settings.db_user):
