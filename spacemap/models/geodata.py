@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spacemap.models.base import Base, Provenance, point, polygons, valid
+from spacemap.models.base import Base, Provenance, finite, point, polygons, valid
 from spacemap.vocab import PARK_TYPES, STAGES, TENANT_STATUSES, UNIT_FEATURES, ZONE_CODES, sql_in
 
 
@@ -131,7 +131,9 @@ class Park(Provenance, Base):
             name="areas_positive",
         ),
         CheckConstraint("documented_firms IS NULL OR documented_firms >= 0", name="firms"),
-    )
+        *finite("land_area_m2", "floor_area_m2", "low_cost_area_m2", "location_error_m",
+                "units_capacity_m2", "units_available_m2"),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(48), unique=True, nullable=False)
@@ -184,6 +186,9 @@ class SpaceUnit(Provenance, Base):
             "0 <= available_m2 AND available_m2 <= capacity_m2", name="available_within_capacity"
         ),
         CheckConstraint("rent_cny_m2_month >= 0", name="rent_non_negative"),
+        *finite(
+            "capacity_m2", "available_m2", "rent_cny_m2_month", "x_m", "y_m", "metro_m", "border_m"
+        ),
         CheckConstraint(f"features <@ ARRAY[{sql_in(UNIT_FEATURES)}]::varchar[]", name="features"),
         Index(
             "ix_space_units_park_occupancy",
@@ -240,6 +245,7 @@ class Tenant(Provenance, Base):
         CheckConstraint(f"status IN ({sql_in(TENANT_STATUSES)})", name="status"),
         CheckConstraint("headcount IS NULL OR headcount > 0", name="headcount_positive"),
         CheckConstraint("occupied_m2 IS NULL OR occupied_m2 > 0", name="occupied_positive"),
+        *finite("occupied_m2"),
         CheckConstraint("status = 'in_unit' OR unit_id IS NULL", name="unit_only_when_in"),
         UniqueConstraint("name", name="tenants_name_key"),
     )
