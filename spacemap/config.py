@@ -67,6 +67,19 @@ class Settings(BaseSettings):
         default=None, description="Your own tile server, e.g. http://tiles.intranet/{z}/{x}/{y}.png"
     )
     tile_datum: str = Field(default="wgs84", description="Datum of tile_url's tiles: wgs84|gcj02.")
+    db_wait_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How long `spacemap serve` and `db up` wait for the database to answer, "
+        "retrying with backoff (a container's database may start after the app).",
+    )
+    import_max_mb: int = Field(
+        default=16, ge=1, le=1024, description="Largest register file an import accepts, MB."
+    )
+    import_max_rows: int = Field(
+        default=50_000, ge=1, le=10_000_000, description="Most rows one import accepts."
+    )
     host: str = Field(default="127.0.0.1", description="Address `spacemap serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `spacemap serve` binds.")
 

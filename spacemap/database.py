@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -58,6 +59,48 @@ def read_request_session() -> Iterator[Session]:
     """Like ``request_session`` on the read replica (SPACEMAP_READ_DATABASE_URL), if any."""
     with session_scope(get_read_engine()) as session:
         yield session
+
+
+# Errors that mean "not yet": nothing listens, or the server is starting or recovering.
+_NOT_YET = (None, "57P03")
+
+
+def wait_for_database(
+    url: str,
+    timeout_s: float = 60.0,
+    on_retry: Callable[[int, float, str], None] | None = None,
+    first_delay_s: float = 0.5,
+    max_delay_s: float = 8.0,
+) -> None:
+    """Return once the server behind ``url`` answers, retrying with exponential backoff.
+
+    A container's app can start before its database has finished initialising; a wrong password
+    or a missing database is not "not yet" and is raised at once (a missing database counts as
+    an answer: `spacemap db up` creates it)."""
+    from sqlalchemy import pool
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args={"connect_timeout": 5})
+    deadline = time.monotonic() + timeout_s
+    delay, attempt = first_delay_s, 1
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except OperationalError as exc:
+                state = getattr(exc.orig, "sqlstate", None)
+                if state == "3D000":  # the server answered: that database does not exist yet
+                    return
+                if state not in _NOT_YET or time.monotonic() + delay > deadline:
+                    raise
+                lines = str(exc.orig).strip().splitlines()
+                if on_retry is not None:
+                    on_retry(attempt, delay, lines[-1] if lines else type(exc.orig).__name__)
+                time.sleep(delay)
+                delay, attempt = min(delay * 2, max_delay_s), attempt + 1
+    finally:
+        engine.dispose()
 
 
 def _admin_engine(url: str) -> Engine:

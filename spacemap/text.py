@@ -8,12 +8,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from spacemap.i18n import _
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def check_plain(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters / 不能包含控制字符")
+        raise ValueError(_("must not contain control characters (such as BEL or ESC)"))
     return value
 
 

@@ -99,11 +99,13 @@ def cli_env(database_url: str, engine: Engine) -> dict[str, str]:
 
 
 def run_cli(
-    env: dict[str, str], *args: str, stdin: str | None = None
+    env: dict[str, str], *args: str, stdin: str | None = None, lang: str | None = None
 ) -> subprocess.CompletedProcess:
+    """The real `spacemap` command; ``lang`` picks its language (SPACEMAP_LANG)."""
+    chosen = {"SPACEMAP_LANG": lang} if lang else {}
     return subprocess.run(
         [str(BIN / "spacemap"), *args],
-        env={**env, "COLUMNS": "200"},
+        env={**env, "COLUMNS": "200", **chosen},
         capture_output=True,
         text=True,
         input=stdin,

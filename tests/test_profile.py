@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from matching.profile import CompanyProfile
+from spacemap.i18n import use_locale
 
 BASE = {
     "name": "测试企业", "industry": "ic", "stage": "startup", "headcount": 10,
@@ -43,7 +44,8 @@ def test_numbers_must_be_at_least_one(field: str, value: float) -> None:
 
 
 def test_names_refuse_control_characters() -> None:
-    found = errors(name="bad\x00name")
+    with use_locale("en"):
+        found = errors(name="bad\x00name")
     assert found[0][0] == "name" and "control characters" in found[0][1]
 
 

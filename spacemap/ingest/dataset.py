@@ -19,20 +19,47 @@ from sqlalchemy.orm import Session
 
 from geodata import built_path
 from spacemap import models
-from spacemap.store import areas, districts, industries, loads, parks, stations, tenants, units
+from spacemap.i18n import Msg, _, ngettext
+from spacemap.store import (
+    areas,
+    audit,
+    districts,
+    industries,
+    loads,
+    parks,
+    stations,
+    tenants,
+    units,
+)
+from spacemap.store.audit import Actor
 from spacemap.store.common import point_ewkt, provenance_counts
 
-Progress = Callable[[str], None]
+Progress = Callable[[Msg], None]
 
 TABLES: list[type[models.Base]] = [
-    models.District, models.Zone, models.Area, models.Industry, models.IndustryRelation,
-    models.AreaWhitelist, models.Park, models.ParkIndustry, models.Station, models.SpaceUnit,
+    models.District,
+    models.Zone,
+    models.Area,
+    models.Industry,
+    models.IndustryRelation,
+    models.AreaWhitelist,
+    models.Park,
+    models.ParkIndustry,
+    models.Station,
+    models.SpaceUnit,
     models.Tenant,
-]  # fmt: skip
+]
 
 
 class DatasetInvalid(RuntimeError):
     """The data written breaks an invariant the documents impose; nothing was kept."""
+
+    def __init__(self, problems: list[Msg]) -> None:
+        super().__init__("; ".join(p.render("en") for p in problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(map(str, self.problems))
 
 
 @dataclass(frozen=True)
@@ -77,18 +104,40 @@ PROVENANCE = ("source", "is_estimate", "is_synthetic")
 def _load_geography(session: Session) -> dict[str, int]:
     districts.upsert_districts(
         session,
-        [_pick(r, "adcode", "name_zh", "name_en", "is_futian", "geom", *PROVENANCE)
-         for r in _features("districts.geojson")],
-    )  # fmt: skip
+        [
+            _pick(r, "adcode", "name_zh", "name_en", "is_futian", "geom", *PROVENANCE)
+            for r in _features("districts.geojson")
+        ],
+    )
     zone_ids = areas.upsert_zones(
         session,
-        [_pick(r, "code", "name_zh", "name_en", "description_zh", "description_en", "geom",
-               *PROVENANCE) for r in _features("zones.geojson")],
-    )  # fmt: skip
+        [
+            _pick(
+                r,
+                "code",
+                "name_zh",
+                "name_en",
+                "description_zh",
+                "description_en",
+                "geom",
+                *PROVENANCE,
+            )
+            for r in _features("zones.geojson")
+        ],
+    )
     area_rows = []
     for r in _features("areas.geojson"):
-        row = _pick(r, "code", "name_zh", "name_en", "positioning_zh", "positioning_en",
-                    "geom_method", "geom", *PROVENANCE)  # fmt: skip
+        row = _pick(
+            r,
+            "code",
+            "name_zh",
+            "name_en",
+            "positioning_zh",
+            "positioning_en",
+            "geom_method",
+            "geom",
+            *PROVENANCE,
+        )
         row["zone_id"] = zone_ids[r["zone_code"]]
         area_rows.append(row)
     return areas.upsert_areas(session, area_rows)
@@ -98,34 +147,70 @@ def _load_taxonomy(session: Session, area_ids: dict[str, int]) -> None:
     ind = _csv("industries.csv")
     industries.upsert_industries(
         session,
-        [{
-            "code": r.code, "parent_code": r.parent_code or None, "name_zh": r.name_zh,
-            "name_en": r.name_en, "is_group": _flag(r.is_group), "source": r.source,
-            "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic),
-        } for r in ind.itertuples()],
-    )  # fmt: skip
+        [
+            {
+                "code": r.code,
+                "parent_code": r.parent_code or None,
+                "name_zh": r.name_zh,
+                "name_en": r.name_en,
+                "is_group": _flag(r.is_group),
+                "source": r.source,
+                "is_estimate": _flag(r.is_estimate),
+                "is_synthetic": _flag(r.is_synthetic),
+            }
+            for r in ind.itertuples()
+        ],
+    )
     rel = _csv("industry_relations.csv")
     industries.upsert_relations(
         session,
-        [{"code_a": r.code_a, "code_b": r.code_b, "source": r.source,
-          "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
-         for r in rel.itertuples()],
-    )  # fmt: skip
+        [
+            {
+                "code_a": r.code_a,
+                "code_b": r.code_b,
+                "source": r.source,
+                "is_estimate": _flag(r.is_estimate),
+                "is_synthetic": _flag(r.is_synthetic),
+            }
+            for r in rel.itertuples()
+        ],
+    )
     wl = _csv("area_whitelist.csv")
     areas.replace_whitelist(
         session,
-        [{"area_id": area_ids[r.area_code], "industry_code": r.industry_code,
-          "is_lead": _flag(r.is_lead), "source": r.source,
-          "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
-         for r in wl.itertuples()],
-    )  # fmt: skip
+        [
+            {
+                "area_id": area_ids[r.area_code],
+                "industry_code": r.industry_code,
+                "is_lead": _flag(r.is_lead),
+                "source": r.source,
+                "is_estimate": _flag(r.is_estimate),
+                "is_synthetic": _flag(r.is_synthetic),
+            }
+            for r in wl.itertuples()
+        ],
+    )
 
 
 PARK_COLUMNS = (
-    "code", "name_zh", "name_en", "area_is_estimate", "park_type", "operator", "address",
-    "land_area_m2", "floor_area_m2", "low_cost_area_m2", "space_is_estimate", "documented_firms",
-    "figures_zh", "figures_en", "location_error_m", "geom", *PROVENANCE,
-)  # fmt: skip
+    "code",
+    "name_zh",
+    "name_en",
+    "area_is_estimate",
+    "park_type",
+    "operator",
+    "address",
+    "land_area_m2",
+    "floor_area_m2",
+    "low_cost_area_m2",
+    "space_is_estimate",
+    "documented_firms",
+    "figures_zh",
+    "figures_en",
+    "location_error_m",
+    "geom",
+    *PROVENANCE,
+)
 
 
 def _load_parks(session: Session, area_ids: dict[str, int]) -> dict[str, int]:
@@ -142,10 +227,17 @@ def _load_parks(session: Session, area_ids: dict[str, int]) -> dict[str, int]:
         rows.append(row)
     park_ids = parks.upsert_parks(session, rows)
     focus = [
-        {"park_id": park_ids[r["code"]], "industry_code": code, "is_whitelist": False,
-         "source": r["source"], "is_estimate": False, "is_synthetic": False}
-        for r in features for code in r["industries"].split(";")
-    ]  # fmt: skip
+        {
+            "park_id": park_ids[r["code"]],
+            "industry_code": code,
+            "is_whitelist": False,
+            "source": r["source"],
+            "is_estimate": False,
+            "is_synthetic": False,
+        }
+        for r in features
+        for code in r["industries"].split(";")
+    ]
     parks.replace_park_industries(session, [park_ids[r["code"]] for r in features], focus)
     return park_ids
 
@@ -161,15 +253,24 @@ def _load_stations(session: Session) -> None:
 
 def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
     u = _csv("space_units.csv")
-    unit_rows = [{
-        "code": r.code, "park_id": park_ids[r.park_code], "floor": int(r.floor),
-        "capacity_m2": float(r.capacity_m2), "available_m2": float(r.available_m2),
-        "rent_cny_m2_month": float(r.rent_cny_m2_month), "is_low_cost": _flag(r.is_low_cost),
-        "features": [f for f in r.features.split(";") if f],
-        "available_from": r.available_from, "geom": point_ewkt(float(r.lng), float(r.lat)),
-        "source": r.source, "is_estimate": _flag(r.is_estimate),
-        "is_synthetic": _flag(r.is_synthetic),
-    } for r in u.itertuples()]  # fmt: skip
+    unit_rows = [
+        {
+            "code": r.code,
+            "park_id": park_ids[r.park_code],
+            "floor": int(r.floor),
+            "capacity_m2": float(r.capacity_m2),
+            "available_m2": float(r.available_m2),
+            "rent_cny_m2_month": float(r.rent_cny_m2_month),
+            "is_low_cost": _flag(r.is_low_cost),
+            "features": [f for f in r.features.split(";") if f],
+            "available_from": r.available_from,
+            "geom": point_ewkt(float(r.lng), float(r.lat)),
+            "source": r.source,
+            "is_estimate": _flag(r.is_estimate),
+            "is_synthetic": _flag(r.is_synthetic),
+        }
+        for r in u.itertuples()
+    ]
     # Once the bureau has approved space in a unit, the workflow owns its availability: a reload
     # keeps the database's figure instead of resetting it to the dataset's.
     owned = units.available_by_code(session, units.codes_with_approvals(session))
@@ -179,21 +280,28 @@ def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
     units.delete_synthetic_except(session, set(u["code"]))
     unit_ids = units.upsert_units(session, unit_rows)
     t = _csv("tenants.csv")
-    tenant_rows = [{
-        "name": r.name, "park_id": park_ids[r.park_code],
-        "unit_id": unit_ids[r.unit_code] if r.unit_code else None,
-        "industry_code": r.industry_code, "stage": r.stage, "status": r.status,
-        "programme": r.programme or None,
-        "headcount": int(float(r.headcount)) if r.headcount else None,
-        "occupied_m2": float(r.occupied_m2) if r.occupied_m2 else None,
-        "source": r.source, "is_estimate": _flag(r.is_estimate),
-        "is_synthetic": _flag(r.is_synthetic),
-    } for r in t.itertuples()]  # fmt: skip
+    tenant_rows = [
+        {
+            "name": r.name,
+            "park_id": park_ids[r.park_code],
+            "unit_id": unit_ids[r.unit_code] if r.unit_code else None,
+            "industry_code": r.industry_code,
+            "stage": r.stage,
+            "status": r.status,
+            "programme": r.programme or None,
+            "headcount": int(float(r.headcount)) if r.headcount else None,
+            "occupied_m2": float(r.occupied_m2) if r.occupied_m2 else None,
+            "source": r.source,
+            "is_estimate": _flag(r.is_estimate),
+            "is_synthetic": _flag(r.is_synthetic),
+        }
+        for r in t.itertuples()
+    ]
     tenants.delete_synthetic_except(session, set(t["name"]))
     tenants.upsert_tenants(session, tenant_rows)
 
 
-def check_invariants(session: Session) -> list[str]:
+def check_invariants(session: Session) -> list[Msg]:
     """What the documents promise about the data, checked against the database itself."""
     problems = []
     listed = json.loads(built_path("manifest.json").read_text(encoding="utf-8"))
@@ -201,39 +309,69 @@ def check_invariants(session: Session) -> list[str]:
     for code, total in units.capacity_by_park(session).items():
         limit = listed_space.get(code, {}).get("listed_m2")
         if limit is not None and total > float(limit) + 0.5:
-            problems.append(f"park {code}: units total {total:.0f} m² > stated {limit:.0f} m²")
+            problems.append(
+                _(
+                    "park %(park)s: its units add up to %(total)s m², more than the "
+                    "%(limit)s m² the documents state",
+                    park=code,
+                    total=f"{total:.0f}",
+                    limit=f"{float(limit):.0f}",
+                )
+            )
     area_km2 = districts.futian_area_km2(session)
     if abs(area_km2 - 78.66) / 78.66 > 0.03:
-        problems.append(f"Futian area {area_km2:.2f} km² is not within 3% of 78.66 km²")
+        problems.append(
+            _(
+                "Futian's area comes out at %(area)s km², not within 3%% of the official 78.66 km²",
+                area=f"{area_km2:.2f}",
+            )
+        )
     outside = districts.points_in_futian(session, *parks.park_points(session))
     if not outside.all():
-        problems.append(f"{int((~outside).sum())} parks lie outside Futian")
+        n = int((~outside).sum())
+        problems.append(
+            ngettext("%(n)d park lies outside Futian", "%(n)d parks lie outside Futian", n)
+        )
     return problems
 
 
 def load_dataset(
-    session: Session, force: bool = True, progress: Progress | None = None
+    session: Session,
+    force: bool = True,
+    progress: Progress | None = None,
+    actor: Actor = audit.SYSTEM,
 ) -> LoadResult:
-    """Write the bundled dataset in ``session``'s transaction; the caller commits."""
+    """Write the bundled dataset in ``session``'s transaction (the caller commits), with an
+    audit entry saying who loaded which dataset."""
     say = progress or (lambda _msg: None)
     sha = dataset_sha256()
     if not force and loads.last_loaded_sha256(session) == sha:
         return LoadResult(True, sha, provenance_counts(session, TABLES))
-    say("districts, zones, areas / 行政区、轴翼、片区")
+    say(_("districts, zones and areas"))
     area_ids = _load_geography(session)
-    say("industries and whitelists / 产业分类与正面清单")
+    say(_("industries and whitelists"))
     _load_taxonomy(session, area_ids)
-    say("parks / 园区载体")
+    say(_("parks"))
     park_ids = _load_parks(session, area_ids)
-    say("metro stations / 地铁站")
+    say(_("metro stations"))
     _load_stations(session)
-    say("space units and tenants / 空间单元与在园企业")
+    say(_("space units and tenants"))
     _load_units_and_tenants(session, park_ids)
     session.flush()
-    say("checking invariants / 校验")
+    say(_("checking what the documents promise"))
     problems = check_invariants(session)
     if problems:
-        raise DatasetInvalid("; ".join(problems))
+        raise DatasetInvalid(problems)
     counts = provenance_counts(session, TABLES)
-    loads.record_load(session, sha, {t: c["rows"] for t, c in counts.items()})
+    rows = {t: c["rows"] for t, c in counts.items()}
+    loads.record_load(session, sha, rows)
+    audit.record(
+        session,
+        actor,
+        "dataset",
+        f"load:{sha[:12]}",
+        "load",
+        reason="spacemap load",
+        after={"sha256": sha, "rows": rows},
+    )
     return LoadResult(False, sha, counts)
