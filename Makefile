@@ -40,6 +40,7 @@ data: db
 	$(BIN)/spacemap train --if-missing
 
 run: data
+	@echo "The spacemap command is $(BIN)/spacemap; to type just 'spacemap' in this shell: . $(VENV)/bin/activate"
 	$(BIN)/spacemap serve
 
 lint: install
@@ -69,5 +70,7 @@ messages: install
 down:
 	$(BIN)/spacemap db down
 
-clean: down
+# Also deletes the cluster of a project under /root, which lives in $TMPDIR/spacemap-<hash>.
+clean:
+	@if [ -x $(BIN)/spacemap ]; then $(BIN)/spacemap db remove --yes; fi
 	rm -rf $(VENV) .spacemap web/node_modules

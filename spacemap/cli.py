@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from spacemap.i18n import Msg, _, ngettext
-from spacemap.terminal import Failure, console, err, h, new_app, run
+from spacemap.terminal import Failure, console, err, h, new_app, run, say_error
 
 app = new_app(_("spacemap: the Futian industrial-space map and matching service."))
 db_app = new_app(_("The database: the embedded PostGIS, or the one SPACEMAP_DATABASE_URL names."))
@@ -105,6 +105,27 @@ def db_down() -> None:
         return
     stopped = EmbeddedCluster(settings).down()
     say(_("Stopped.") if stopped else _("It was not running."))
+
+
+@db_app.command(
+    "remove",
+    help=h(_("Stop the embedded PostGIS and delete its data, log and passwords (make clean).")),
+)
+def db_remove(
+    yes: Annotated[
+        bool, typer.Option("--yes", help=h(_("yes, delete the embedded database for good")))
+    ] = False,
+) -> None:
+    from spacemap.embedded import EmbeddedCluster
+
+    settings = _settings()
+    if not settings.embedded:
+        raise Failure(_("SPACEMAP_DATABASE_URL is set: spacemap deletes no database it did not "
+                        "make"), 2)  # fmt: skip
+    if not yes:
+        raise Failure(_("this deletes every row in the embedded database; add --yes to do it"), 2)
+    removed = EmbeddedCluster(settings).remove()
+    say(_("Removed %(path)s.", path=str(removed)) if removed else _("There was nothing to remove."))
 
 
 @db_app.command(
@@ -275,7 +296,7 @@ def _print_rejection(file: Path, exc) -> None:
     for issue in exc.issues:
         table.add_row(Text(str(issue.where())), Text(issue.field), Text(str(issue.message)))
     err.print(table)
-    err.print(escape(str(exc.summary())))
+    say_error(exc.summary())
     if exc.unlisted() is not None:
         err.print(escape(str(exc.unlisted())))
     guess = next((i.hint for i in exc.issues if i.field == "encoding" and i.hint), None)

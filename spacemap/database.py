@@ -61,8 +61,10 @@ def read_request_session() -> Iterator[Session]:
         yield session
 
 
-# Errors that mean "not yet": nothing listens, or the server is starting or recovering.
-_NOT_YET = (None, "57P03")
+# Answers that mean "you will never get in by waiting" (psycopg reports connection failures
+# without a SQLSTATE, so the server's words are what there is to go by).
+_REFUSALS = ("password authentication failed", "no password supplied", "does not exist",
+             "no pg_hba.conf entry", "permission denied", "SSL")  # fmt: skip
 
 
 def wait_for_database(
@@ -89,12 +91,12 @@ def wait_for_database(
                 with engine.connect():
                     return
             except OperationalError as exc:
-                state = getattr(exc.orig, "sqlstate", None)
-                if state == "3D000":  # the server answered: that database does not exist yet
-                    return
-                if state not in _NOT_YET or time.monotonic() + delay > deadline:
+                said = str(exc.orig)
+                if 'database "' in said and "does not exist" in said:
+                    return  # the server answered: that database is not made yet
+                if any(r in said for r in _REFUSALS) or time.monotonic() + delay > deadline:
                     raise
-                lines = str(exc.orig).strip().splitlines()
+                lines = said.strip().splitlines()
                 if on_retry is not None:
                     on_retry(attempt, delay, lines[-1] if lines else type(exc.orig).__name__)
                 time.sleep(delay)

@@ -288,7 +288,16 @@ class EmbeddedCluster:
             self._initdb(bindir, Secrets.read(self.passfile))
         if not running:
             self._start(bindir)
-        self._wait_ready(bindir)
+        if not self._wait_ready(bindir):
+            if not running:
+                raise self._stopped()
+            # It was running when we looked and has died since (a crash under way): restart.
+            if not self._port_frees():
+                raise self._port_taken()
+            running = False
+            self._start(bindir)
+            if not self._wait_ready(bindir):
+                raise self._stopped()
         if legacy:
             self._secure_legacy_cluster()
         else:
@@ -298,7 +307,8 @@ class EmbeddedCluster:
                 [str(bindir / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data_dir)]
             )
             self._start(bindir)
-            self._wait_ready(bindir)
+            if not self._wait_ready(bindir):
+                raise self._stopped()
         return self.status()
 
     def _durable(self) -> bool:
@@ -423,7 +433,14 @@ class EmbeddedCluster:
             )
         )
 
-    def _wait_ready(self, bindir: Path, timeout_s: float = 30.0) -> None:
+    def _stopped(self) -> EmbeddedError:
+        return EmbeddedError(
+            _("PostgreSQL stopped right after starting; see %(log)s", log=str(self.log_file))
+        )
+
+    def _wait_ready(self, bindir: Path, timeout_s: float = 30.0) -> bool:
+        """Wait until the server accepts connections: True. False at once if its postmaster is
+        gone (a crash); an EmbeddedError if it lives but does not answer in time."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             ready = subprocess.run(
@@ -431,7 +448,9 @@ class EmbeddedCluster:
                 capture_output=True,
             )
             if ready.returncode == 0:
-                return
+                return True
+            if not self.is_running():
+                return False
             time.sleep(0.2)
         raise EmbeddedError(
             _(
@@ -538,6 +557,26 @@ class EmbeddedCluster:
             return False
         self._run([str(bindir / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data_dir)])
         return True
+
+    def remove(self) -> Path | None:
+        """Stop the cluster and delete what it keeps: the whole cluster directory when it is a
+        private one under the temp dir, else its parts in the state dir (which also holds the
+        trained model). Returns what was removed, or None if there was nothing."""
+        self.down()
+        if not self.state_dir.exists():
+            return None
+        if self.state_dir != self.settings.resolved_state_dir():
+            shutil.rmtree(self.state_dir)
+            return self.state_dir
+        parts = [self.data_dir, self.socket_dir, self.log_file, self.passfile]
+        if not any(p.exists() for p in parts):
+            return None
+        for part in parts:
+            if part.is_dir():
+                shutil.rmtree(part)
+            else:
+                part.unlink(missing_ok=True)
+        return self.data_dir
 
     def kill(self) -> None:
         """Kill the server without a clean shutdown (tests of crash recovery)."""

@@ -44,7 +44,7 @@ class Failure(Exception):
 
 def say_error(message: Msg | str) -> None:
     label = _("error")
-    err.print(f"[bold red]{escape(str(label))}:[/] {escape(str(message))}")
+    err.print(f"[bold red]{escape(str(label))}:[/] {escape(str(message))}", soft_wrap=True)
 
 
 # -- help that reads like a person wrote it ---------------------------------------------------
@@ -197,7 +197,7 @@ def run(command: Any, argv: Sequence[str] | None = None) -> int:
     except ce.UsageError as exc:
         say_error(usage_problem(exc))
         path = exc.ctx.command_path if exc.ctx is not None else "spacemap"
-        err.print(escape(str(_("See '%(command)s --help'.", command=path))))
+        err.print(escape(str(_("See '%(command)s --help'.", command=path))), soft_wrap=True)
         return 2
     except ce.ClickException as exc:
         say_error(exc.format_message())

@@ -40,6 +40,8 @@ with psycopg.connect(conninfo) as conn:
 print(user, version, fsync, (state / "pgdata").stat().st_uid)
 assert cluster.down() is True
 assert cluster.status().running is False
+cluster.remove()  # make clean
+assert not (state / "pgdata").exists() and not settings.passfile().exists()
 """
 
 
