@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import cli as bench_cli
 from bench import maps as bench_maps
 from bench import peer as peer_bench
 from bench.shenzhen import generate, prepare
@@ -106,6 +107,10 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     settings = get_settings()
+    print("timing the spacemap command (new process per run) …", flush=True)
+    cli = bench_cli.measure()
+    for label, f in cli.items():
+        print(f"{label:18} median {f['median']:.2f} s (min {f['min']:.2f}, max {f['max']:.2f})")
     url, owner_url = (
         make_url(u).set(database="spacemap_bench").render_as_string(False)
         for u in (settings.url(), settings.owner_url())
@@ -157,7 +162,8 @@ def main() -> None:
     owner.dispose()
     plots = plot(rows, map_rows, peer, args.output.parent / "bench")
     minutes = (time.perf_counter() - started) / 60
-    text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes)
+    text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes,
+                      cli)  # fmt: skip
     args.output.write_text(text_out, encoding="utf-8")
     print(f"wrote {args.output} in {minutes:.1f} min")
 
@@ -215,7 +221,7 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
 
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
-           minutes=0.0) -> str:  # fmt: skip
+           minutes=0.0, cli=None) -> str:  # fmt: skip
     lines = [
         "# Benchmarks / 性能基准",
         "",
@@ -258,9 +264,10 @@ def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT /
         "",
         *peer_section(peer, workers),
         *map_section(map_rows),
+        *bench_cli.section(cli or {}),
         *[f"![{p.stem}]({p.relative_to(docs).as_posix()})" for p in plots],
         "",
-        *targets(rows, alloc, peer),
+        *targets(rows, alloc, peer, cli),
     ]
     return "\n".join(lines)
 
@@ -307,7 +314,7 @@ def map_section(map_rows) -> list[str]:
     ]
 
 
-def targets(rows, alloc, peer=None) -> list[str]:
+def targets(rows, alloc, peer=None, cli=None) -> list[str]:
     """The issues' targets, judged from the figures above."""
     ranker = {n: r for n, label, r, _ in rows if label == "ranker"}
     out = ["## Targets / 目标", ""]
@@ -332,6 +339,7 @@ def targets(rows, alloc, peer=None) -> list[str]:
         ratio = servers["spacemap"]["rps"] / servers["tipg"]["rps"]
         verdict = "met" if ratio >= 1 else "**missed**"
         out.append(f"- Features throughput ≥ tipg ({q}): {ratio:.2f}× — {verdict}.")
+    out += bench_cli.targets(cli or {})
     out += [
         "",
         "Where a 100k-unit match spends its time (per-stage timer, 2026-11-23, ~4,400 feasible "

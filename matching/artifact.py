@@ -13,15 +13,12 @@ import json
 import platform
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import joblib
-import numpy as np
-import scipy
-import sklearn
+from typing import TYPE_CHECKING, Any
 
 from matching.features import FEATURES
-from matching.models import PlacementRanker
+
+if TYPE_CHECKING:
+    from matching.models import PlacementRanker
 
 MODEL_FILE = "ranker.joblib"
 META_FILE = "ranker.json"
@@ -38,6 +35,11 @@ class LoadedModel:
 
 
 def save(model: PlacementRanker, directory: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    import joblib
+    import numpy as np
+    import scipy
+    import sklearn
+
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
     joblib.dump(model, model_path)
@@ -78,6 +80,11 @@ def load(directory: Path) -> LoadedModel | None:
 
 
 def _load_checked(meta_path: Path, model_path: Path) -> LoadedModel:
+    """Libraries are imported here (not at the top): the rule score, with no model trained,
+    never pays for scikit-learn."""
+    import joblib
+    import sklearn
+
     meta = json.loads(meta_path.read_text("utf-8"))
     if meta.get("features") != list(FEATURES):
         raise ArtifactMismatch(
