@@ -12,7 +12,7 @@ WEBLIB := web/node_modules/.installed-stamp
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
 	@echo "make test   install, start PostGIS, lint, run the test suite"
-	@echo "make bench  benchmarks (matching, maps, tipg peer, allocation) -> docs/BENCHMARKS.md"
+	@echo "make bench  benchmarks (matching, maps, tipg peer, allocation, CLI start-up) -> docs/BENCHMARKS.md"
 	@echo "make down   stop the embedded PostGIS"
 
 $(STAMP): pyproject.toml constraints.txt

@@ -105,7 +105,7 @@ def _read_coordinates(
             assert isinstance(x, float) and isinstance(y, float)
             if not (-180 <= x <= 180 and -90 <= y <= 90):
                 if -90 <= x <= 90 and -180 <= y <= 180:
-                    problems.append(("lng/lat", _swapped(x, y)))
+                    problems.append(("lng/lat", _swapped(rec["lng"], rec["lat"])))
                 else:
                     if not -180 <= x <= 180:
                         problems.append(("lng", _("must be between -180 and 180, not %(value)s",
@@ -138,12 +138,12 @@ def _read_coordinates(
             row.failed.add("lng/lat")
 
 
-def _swapped(x: float, y: float) -> Any:
+def _swapped(lng: str, lat: str) -> Any:
     return _(
         "lng %(lng)s and lat %(lat)s look swapped: in Futian the longitude (lng) is about "
         "114.0 and the latitude (lat) about 22.5",
-        lng=f"{x:g}",
-        lat=f"{y:g}",
+        lng=lng,
+        lat=lat,
     )
 
 
@@ -161,7 +161,7 @@ def _outside_futian(session: Session, rows: list[Row], table: RawTable) -> list[
     issues = []
     for row, swapped in zip(outside, swapped_inside, strict=True):
         message = (
-            _swapped(row.lng, row.lat)
+            _swapped(f"{row.lng:.6f}", f"{row.lat:.6f}")
             if swapped
             else _(
                 "the point (%(lng)s, %(lat)s) is outside Futian",

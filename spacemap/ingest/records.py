@@ -176,6 +176,10 @@ _CROSS_FIELD: dict[type[BaseModel], tuple[Callable[[dict[str, Any]], list[Proble
 }
 
 
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
 def explain(error: Any, value: str) -> Msg:
     """A pydantic error as a sentence in the catalog (the reader's language)."""
     kind, ctx = error["type"], error.get("ctx") or {}
@@ -189,13 +193,13 @@ def explain(error: Any, value: str) -> Msg:
         "int_parsing": lambda: _("must be a whole number, not '%(value)s'", value=shown),
         "int_from_float": lambda: _("must be a whole number, not '%(value)s'", value=shown),
         "greater_than": lambda: _(
-            "must be more than %(limit)s, not %(value)s", limit=ctx.get("gt"), value=shown
+            "must be more than %(limit)s, not %(value)s", limit=_number(ctx.get("gt")), value=shown
         ),
         "greater_than_equal": lambda: _(
-            "must be at least %(limit)s, not %(value)s", limit=ctx.get("ge"), value=shown
+            "must be at least %(limit)s, not %(value)s", limit=_number(ctx.get("ge")), value=shown
         ),
         "less_than_equal": lambda: _(
-            "must be at most %(limit)s, not %(value)s", limit=ctx.get("le"), value=shown
+            "must be at most %(limit)s, not %(value)s", limit=_number(ctx.get("le")), value=shown
         ),
         "bool_parsing": lambda: _(
             "must be true or false (also yes/no or 1/0), not '%(value)s'", value=shown
