@@ -22,7 +22,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def _one_language(text: str) -> str:
     """A domain note still written "中文 / English" (matching's notes are not in the catalog
     yet), as the half in the CLI's language."""
-    zh, sep, en = text.partition(" / ")
+    zh, sep, en = text.partition("/ ")
     if sep and _CJK.search(zh) and not _CJK.search(en):
         return zh.strip() if current_locale() == "zh" else en.strip()
     return text
@@ -265,7 +265,7 @@ def _print_proposal(p: Any) -> None:
     # The mechanism's name is what the reader compares by: never cut or wrapped.
     table.add_column(h(_("mechanism")), no_wrap=True, min_width=len("deferred_acceptance"))
     for col in (_("total score"), _("placed"), _("justified envy"), _("seconds")):
-        table.add_column(h(col), justify="right")
+        table.add_column(h(col), justify="right", overflow="fold")
     for m in (p.optimal, p.greedy, p.deferred_acceptance):
         table.add_row(
             Text(m.method),

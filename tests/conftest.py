@@ -99,13 +99,18 @@ def cli_env(database_url: str, engine: Engine) -> dict[str, str]:
 
 
 def run_cli(
-    env: dict[str, str], *args: str, stdin: str | None = None, lang: str | None = None
+    env: dict[str, str],
+    *args: str,
+    stdin: str | None = None,
+    lang: str | None = None,
+    columns: int = 200,
 ) -> subprocess.CompletedProcess:
-    """The real `spacemap` command; ``lang`` picks its language (SPACEMAP_LANG)."""
+    """The real `spacemap` command; ``lang`` picks its language (SPACEMAP_LANG), ``columns`` the
+    terminal's width."""
     chosen = {"SPACEMAP_LANG": lang} if lang else {}
     return subprocess.run(
         [str(BIN / "spacemap"), *args],
-        env={**env, "COLUMNS": "200", **chosen},
+        env={**env, "COLUMNS": str(columns), **chosen},
         capture_output=True,
         text=True,
         input=stdin,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import httpx
+from sqlalchemy import text
 
 from spacemap.migrate import head_revision
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 
 def _counts(output: str) -> dict[str, str]:
@@ -52,6 +53,26 @@ def test_load_is_idempotent_from_the_command_line(cli_env: dict) -> None:
     assert _counts(first.stdout)["parks"] == "29" and _counts(first.stdout)["zones"] == "3"
     skipped = run_cli(cli_env, "load", "--if-needed", lang="en")
     assert "Already loaded" in skipped.stdout
+
+
+def test_a_load_is_audited_with_who_ran_it(cli_env: dict, engine) -> None:
+    assert run_cli(cli_env, "load").returncode == 0
+    with engine.connect() as conn:
+        actor, entity, action, after = conn.execute(
+            text("SELECT actor, entity, action, after FROM audit_log WHERE action = 'load' "
+                 "ORDER BY id DESC LIMIT 1")
+        ).one()  # fmt: skip
+    assert actor.startswith("cli:") and (entity, action) == ("dataset", "load")
+    assert after["rows"]["parks"] == 29 and len(after["sha256"]) == 64
+
+
+def test_the_allocate_table_keeps_mechanism_names_in_a_narrow_terminal(cli_env: dict) -> None:
+    path = ROOT / "examples" / "applications.json"
+    proc = run_cli(cli_env, "allocate", "--applications", str(path), "--top-k", "5",
+                   lang="en", columns=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    for name in ("deferred_acceptance", "greedy", "optimal"):
+        assert re.search(rf"│ {name}\S*\s*│", proc.stdout), proc.stdout
 
 
 def test_health_reports_database_and_postgis_versions(server: str) -> None:
