@@ -7,14 +7,15 @@ id, and the traceback goes to the structured log under that id.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spacemap.database import Busy, contention
 from spacemap.i18n import Msg, _
 from spacemap.review import ReviewError
 
@@ -57,6 +58,21 @@ class Problem(Exception):
         self.headers, self.extra = headers, extra
 
 
+class PageErrors(Protocol):
+    """How the pages show an error (installed by the app factory: ``api`` knows no templates)."""
+
+    def is_page(self, request: Request) -> bool: ...
+
+    def render_error(
+        self,
+        request: Request,
+        status: int,
+        detail: Text,
+        headers: dict[str, str] | None = None,
+        errors: list[tuple[str, str]] | None = None,
+    ) -> Response: ...
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -65,7 +81,12 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
-) -> JSONResponse:
+) -> Response:
+    """The error as RFC 9457 problem+json — or, for a page, as a page in the reader's language."""
+    pages: PageErrors | None = getattr(request.app.state, "page_errors", None)
+    if pages is not None and pages.is_page(request):
+        listed = [(e["field"], e["reason"]) for e in errors or []]
+        return pages.render_error(request, status, detail, headers, listed)
     body: dict[str, Any] = {
         "type": f"/problems/{status}",
         "title": str(TITLES.get(status, _("Error"))),
@@ -89,7 +110,7 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "")
 
 
-async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation(request: Request, exc: RequestValidationError) -> Response:
     errors = [
         {"field": _field(tuple(e.get("loc", ()))), "reason": str(e.get("msg", ""))}
         for e in exc.errors()
@@ -100,12 +121,12 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
     )
 
 
-async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http(request: Request, exc: StarletteHTTPException) -> Response:
     headers = getattr(exc, "headers", None)
     return problem_response(request, exc.status_code, str(exc.detail), headers=headers)
 
 
-async def _problem(request: Request, exc: Problem) -> JSONResponse:
+async def _problem(request: Request, exc: Problem) -> Response:
     return problem_response(
         request, exc.status, exc.detail, exc.field, headers=exc.headers, **exc.extra
     )
@@ -114,27 +135,57 @@ async def _problem(request: Request, exc: Problem) -> JSONResponse:
 REVIEW_STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409}
 
 
-async def _review(request: Request, exc: ReviewError) -> JSONResponse:
-    return problem_response(request, REVIEW_STATUS[exc.kind], f"{exc.zh} / {exc.en}", exc.field)
+async def _review(request: Request, exc: ReviewError) -> Response:
+    return problem_response(request, REVIEW_STATUS[exc.kind], exc.message, exc.field)
 
 
-async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+async def _busy(request: Request, exc: Busy) -> Response:
+    """Contention that outlasted every retry: nothing was written; say when to come back."""
+    return problem_response(
+        request,
+        503,
+        _("The database is busy with other changes; nothing was written. Please retry."),
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
+async def _integrity(request: Request, exc: IntegrityError) -> Response:
+    """A database rule refused the write (the unit ledger, a unique key): the client's conflict,
+    not a crash; nothing was written."""
+    orig = exc.orig
+    constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
+    if constraint == "unit_ledger":
+        return problem_response(
+            request, 409, _("That would let more floor space than the unit holds; refused."),
+            "available_m2",
+        )  # fmt: skip
+    if getattr(orig, "sqlstate", "").startswith("23"):
+        return problem_response(request, 409, _("That conflicts with data already stored."))
+    return await _unexpected(request, exc)
+
+
+async def _data_error(request: Request, exc: DataError) -> Response:
     """Text PostgreSQL cannot store (NUL bytes) that slipped past the models: the client's."""
     if "NUL" in str(exc.orig):
         return problem_response(request, 400, "文本不能包含 NUL 字节 / text must not contain NUL")
     return await _unexpected(request, exc)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    if contention(exc):  # a lost lock race outside a retried transaction
+        return await _busy(request, Busy())
     log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")})
     return problem_response(request, 500, "服务器内部错误，已记录 / internal error, logged")
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, pages: PageErrors | None = None) -> None:
+    app.state.page_errors = pages
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(Problem, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(ReviewError, _review)  # type: ignore[arg-type]
+    app.add_exception_handler(Busy, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

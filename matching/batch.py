@@ -1,29 +1,37 @@
 """Batch allocation over the applications in the database, and its acceptance as a whole.
 
 Applicants are companies; each may take one of the units it applied for (pending, every check
-passed), weighted by its match score; each unit goes to at most one applicant. Accepting a
-proposal approves each placement through the same path as a single approval
-(``spacemap.review.decide``) inside one transaction: all of them, or — if any fails — none.
+passing on today's data, evaluated by the application service), weighted by its match score; each
+unit goes to at most one applicant. Every mechanism is computed, so the reviewer sees their
+objectives and fairness side by side, and every applicant left out is listed with the reason that
+binds (a failed check, the unit given to someone else, a place elsewhere). Accepting a proposal
+approves each placement through the application service in one transaction: all, or none.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from matching import checks
-from matching.allocate import Edges, deferred_acceptance, greedy, justified_envy, optimal
+from matching.allocate import (
+    Assignment,
+    Edges,
+    deferred_acceptance,
+    greedy,
+    justified_envy,
+    optimal,
+)
+from matching.applications import ApplicationService
 from spacemap import review
+from spacemap.i18n import _
 from spacemap.store import applications as app_store
 from spacemap.store import audit
 from spacemap.store import proposals as store
-from spacemap.store.audit import Actor
 
 Method = Literal["optimal", "greedy", "deferred_acceptance"]
+METHODS: tuple[Method, ...] = ("optimal", "greedy", "deferred_acceptance")
 
 
 class BatchPlacement(BaseModel):
@@ -31,8 +39,19 @@ class BatchPlacement(BaseModel):
     company_name: str
     unit_code: str
     park_name_zh: str
+    park_name_en: str
     area_code: str
     score: float
+
+
+class Unplaced(BaseModel):
+    """An applicant the chosen mechanism left out, and why (the binding reason)."""
+
+    company_name: str
+    application_ids: list[int]
+    reason: str  # failed_check | unit_taken | placed_elsewhere | no_space
+    check: str | None = None  # the failed check, for ``failed_check``
+    taken_by: str | None = None  # who got the unit, for ``unit_taken``
 
 
 class MethodSummary(BaseModel):
@@ -49,12 +68,12 @@ class BatchProposal(BaseModel):
     applications: int
     companies: int
     placements: list[BatchPlacement]
-    unplaced_companies: list[str]
+    unplaced: list[Unplaced]
     comparison: list[MethodSummary]
-    notes: list[str]
+    seed: int
 
 
-def _edges(rows: list[dict[str, Any]]) -> tuple[Edges, list[int], np.ndarray]:
+def _edges(rows: list[dict[str, Any]]) -> tuple[Edges, np.ndarray]:
     companies = sorted({r["company_id"] for r in rows})
     units = sorted({r["unit_id"] for r in rows})
     a_of = {c: i for i, c in enumerate(companies)}
@@ -70,90 +89,123 @@ def _edges(rows: list[dict[str, Any]]) -> tuple[Edges, list[int], np.ndarray]:
     high_tech = np.zeros(len(companies), bool)
     for r in rows:
         high_tech[a_of[r["company_id"]]] |= bool(r["high_tech"])
-    return edges, companies, high_tech
+    return edges, high_tech
+
+
+def _unplaced(
+    pending: list[dict[str, Any]], eligible: list[dict[str, Any]], placed: list[dict[str, Any]],
+    failed: dict[int, str],
+) -> list[Unplaced]:  # fmt: skip
+    """Each company left out, with the reason that binds for its best application."""
+    placed_companies = {r["company_id"] for r in placed}
+    holder = {r["unit_id"]: r["company_name"] for r in placed}
+    eligible_ids = {r["id"] for r in eligible}
+    out = []
+    by_company: dict[int, list[dict[str, Any]]] = {}
+    for r in pending:
+        by_company.setdefault(r["company_id"], []).append(r)
+    for company, apps in sorted(by_company.items(), key=lambda kv: kv[1][0]["company_name"]):
+        if company in placed_companies:
+            continue
+        ids = [a["id"] for a in apps]
+        name = apps[0]["company_name"]
+        taken = [a for a in apps if a["id"] in eligible_ids and a["unit_id"] in holder]
+        if taken:
+            out.append(Unplaced(company_name=name, application_ids=ids, reason="unit_taken",
+                                taken_by=holder[taken[0]["unit_id"]]))  # fmt: skip
+        elif all(a["id"] in failed for a in apps):
+            out.append(Unplaced(company_name=name, application_ids=ids, reason="failed_check",
+                                check=failed[apps[0]["id"]]))  # fmt: skip
+        else:
+            out.append(Unplaced(company_name=name, application_ids=ids, reason="no_space"))
+    return out
 
 
 def propose(
-    session: Session, actor: Actor, method: Method = "optimal", seed: int = 0
+    service: ApplicationService, method: Method = "optimal", seed: int = 0
 ) -> BatchProposal:
-    """Compute and store a proposal over every pending application that passed its checks."""
-    rows = app_store.for_allocation(session)
-    edges, companies, high_tech = _edges(rows)
-    runs = {
+    """Compute and store a proposal over every pending application passing today's checks."""
+    session, actor = service.session, service.actor
+    pending = app_store.pending(session)
+    views = {v.id: v for v in service.queue(app_store.QueueFilter(status="pending", limit=10_000))
+             .items}  # fmt: skip
+    failed = {
+        r["id"]: next(c.check for c in views[r["id"]].checks if not c.passed)
+        for r in pending
+        if not views[r["id"]].checks_passed
+    }
+    eligible = [r for r in pending if r["id"] not in failed and r["score"] is not None]
+    edges, high_tech = _edges(eligible)
+    runs: dict[str, Assignment] = {
         "optimal": optimal(edges),
         "greedy": greedy(edges),
         "deferred_acceptance": deferred_acceptance(edges, high_tech, seed),
     }
+    by_pair = {(int(a), int(u)): r for a, u, r in zip(edges.a, edges.u, eligible, strict=True)}
     chosen = runs[method]
-    by_pair = {(int(a), int(u)): r for a, u, r in zip(edges.a, edges.u, rows, strict=True)}
-    placements = [by_pair[(i, int(u))] for i, u in enumerate(chosen.unit_of) if u >= 0]
-    placed_companies = {r["company_id"] for r in placements}
+    placed = [by_pair[(i, int(u))] for i, u in enumerate(chosen.unit_of) if u >= 0]
     result = {
-        "applications": len(rows),
-        "companies": len(companies),
+        "applications": len(pending),
+        "companies": len({r["company_id"] for r in pending}),
         "placements": [
             BatchPlacement(application_id=r["id"], company_name=r["company_name"],
                            unit_code=r["unit_code"], park_name_zh=r["park_name_zh"],
-                           area_code=r["area_code"], score=round(float(r["score"]), 1)).model_dump()
-            for r in placements
+                           park_name_en=r["park_name_en"], area_code=r["area_code"],
+                           score=round(float(r["score"]), 1)).model_dump()
+            for r in placed
         ],
-        "unplaced_companies": sorted(
-            {r["company_name"] for r in rows if r["company_id"] not in placed_companies}
-        ),
+        "unplaced": [u.model_dump() for u in _unplaced(pending, eligible, placed, failed)],
         "comparison": [
             MethodSummary(method=name, objective=round(run.objective, 1), placed=run.placed,
                           justified_envy=justified_envy(edges, run, high_tech, seed)).model_dump()
             for name, run in runs.items()
         ],
-        "notes": [
-            "只含待审核、检查全部通过且空间仍足够的申请 / only pending applications that passed "
-            "every check and still fit the unit's available space",
-            "每家企业至多一个单元，每个单元至多一家企业 / one unit per company, one company "
-            "per unit",
-            f"优先级抽签种子 / lottery seed for priorities: {seed}",
-        ],
+        "seed": seed,
     }  # fmt: skip
     proposal = store.insert(
         session,
         created_by=actor.id,
         method=method,
-        application_ids=[r["id"] for r in rows],
-        assignments=[{"application_id": r["id"], "unit_id": r["unit_id"]} for r in placements],
+        application_ids=[r["id"] for r in pending],
+        assignments=[{"application_id": r["id"], "unit_id": r["unit_id"]} for r in placed],
         result=result,
         status="open",
     )
     audit.record(session, actor, "proposal", proposal.id, "propose",
-                 after={"method": method, "placements": len(placements)})  # fmt: skip
+                 after={"method": method, "placements": len(placed)})  # fmt: skip
     return view(proposal)
 
 
 def view(proposal: Any) -> BatchProposal:
-    return BatchProposal(id=proposal.id, status=proposal.status, method=proposal.method,
-                         **proposal.result)  # fmt: skip
+    result = dict(proposal.result)
+    result.setdefault("unplaced", [])  # proposals stored before reasons were recorded
+    result.setdefault("seed", 0)
+    result.pop("unplaced_companies", None)
+    result.pop("notes", None)
+    return BatchProposal(id=proposal.id, status=proposal.status, method=proposal.method, **result)
 
 
-def accept(
-    session: Session, actor: Actor, proposal_id: int, reason: str, model_dir: Path
-) -> BatchProposal:
+def accept(service: ApplicationService, proposal_id: int, reason: str) -> BatchProposal:
     """Approve every placement of an open proposal, or none (the caller's transaction)."""
+    session, actor = service.session, service.actor
     proposal = store.lock(session, proposal_id)
     if proposal is None:
-        raise review.NotFound(f"方案 #{proposal_id} 不存在", f"proposal {proposal_id} not found")
+        raise review.NotFound(_("Proposal #%(id)d not found.", id=proposal_id))
     if proposal.status != "open":
-        raise review.Conflict(f"方案状态为 {proposal.status}", f"proposal is {proposal.status}",
+        raise review.Conflict(_("This proposal is already %(status)s.", status=proposal.status),
                               "status")  # fmt: skip
     ids = [a["application_id"] for a in proposal.assignments]
-    locked = app_store.lock_many(session, ids)
-    stale = [a.id for a in locked if a.status != "pending"]
-    if stale or len(locked) != len(ids):
-        store.mark(session, proposal, "stale", actor.id)
+    rows = {r["id"]: r for r in app_store.queue(session, app_store.QueueFilter(limit=len(ids) or 1),
+                                                ids=ids)}  # fmt: skip
+    stale = sorted(i for i in ids if i not in rows or rows[i]["status"] != "pending")
+    if stale:
         raise review.Conflict(
-            f"方案已过期：申请 {stale} 已不是待审核", f"proposal is stale: applications {stale} "
-            "are no longer pending; compute a new one", "status",
+            _("The proposal is out of date: applications %(ids)s are no longer pending; "
+              "compute a new one.", ids=", ".join(f"#{i}" for i in stale)),
+            "status",
         )  # fmt: skip
-    for app in locked:  # the single-approval path: fresh checks, then the unit's row lock
-        checks.decide(session, actor, app.id, "approve", f"批量方案 #{proposal.id}: {reason}",
-                      model_dir)  # fmt: skip
+    note = _("Batch proposal #%(id)d: %(reason)s", id=proposal.id, reason=reason)
+    service.act_many([(i, "approve", str(note)) for i in ids])
     store.mark(session, proposal, "accepted", actor.id)
     audit.record(session, actor, "proposal", proposal.id, "accept", reason=reason,
                  after={"approved": ids})  # fmt: skip

@@ -1,109 +1,76 @@
-"""The automatic checks an application carries: the hard constraints, for the unit it names.
+"""The hard checks' outcomes in words, for a near miss and for a filed application alike.
 
-The same SQL that decides feasibility for matching decides them here (``queries.UNIT_CHECKS``),
-with the requested area standing in for the profile's minimum, so a unit the matcher offers
-passes and a unit it refuses fails for the same stated reason.
+The outcomes come from SQL (``queries``: one expression per rule, shared by the candidate query,
+the near misses and the application checks); this module only says what each outcome means for
+the company, with the numbers behind it, in the reader's language.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
 
-import numpy as np
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from matching.match import choose_model, failed_checks, score_candidates
 from matching.profile import CompanyProfile
-from matching.queries import fetch_unit_checks, search_params
-from spacemap import review
-from spacemap.store import applications as app_store
-from spacemap.store.audit import Actor
+from matching.queries import CHECK_NAMES
+from spacemap.i18n import Joined, Msg, Names, _
+from spacemap.vocab import UNIT_FEATURES
 
-PASSED = {
-    "whitelist": ("行业在该片区正面清单内", "industry on this area's whitelist"),
-    "area": ("可用面积满足申请面积", "enough available floor space"),
-    "features": ("具备所需设施", "has every required feature"),
-    "rent": ("补贴后租金在预算内", "rent after subsidy within budget"),
-    "available": ("可按期入驻", "available in time"),
+PASSED: dict[str, Msg] = {
+    "whitelist": _("The sector is on this area's whitelist."),
+    "area": _("Enough free floor space."),
+    "features": _("Has every required feature."),
+    "rent": _("Rent after subsidy within budget."),
+    "available": _("Available in time."),
 }
 
 
 class Check(BaseModel):
+    """One hard check, worded for the reader (``message`` is rendered in their language)."""
+
     check: str
     passed: bool
-    zh: str
-    en: str
+    message: str
 
 
-class UnitAssessment(BaseModel):
-    checks: list[Check]
-    score: float | None  # 0–100 when every check passes, else None
-    model: str
+def failure(name: str, row: Mapping[str, Any], profile: CompanyProfile, need_m2: float) -> Msg:
+    """Why ``row`` (a unit's outcomes, from ``queries``) fails check ``name`` for this company."""
+    if name == "whitelist":
+        return _("The sector is not on this area's whitelist.")
+    if name == "area":
+        return _(
+            "Only %(available)g m² free < %(need)g m² needed.",
+            available=float(row["available_m2"]),
+            need=need_m2,
+        )
+    if name == "features":
+        missing = sorted(set(profile.required_features) - set(row["features"]))
+        return _("Lacks: %(features)s.", features=_feature_list(missing))
+    if name == "rent":
+        return _(
+            "Rent after subsidy %(rent).0f > budget %(budget).0f CNY/m²/month.",
+            rent=float(row["effective_rent"]),
+            budget=profile.max_rent_cny_m2_month,
+        )
+    if float(row["available_m2"]) <= 0:
+        return _("Fully let.")
+    return _("Free from %(date)s, after your move-in date.", date=str(row["available_from"]))
 
-    @property
-    def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+
+def _feature_list(codes: list[str]) -> Joined:
+    return Joined(tuple(Names(*UNIT_FEATURES[c]) for c in codes))
 
 
-class UnknownUnit(LookupError):
-    pass
-
-
-def assess(
-    session: Session, profile: CompanyProfile, unit_code: str, requested_m2: float, model_dir: Path
-) -> UnitAssessment:
-    """Checks and match score of one unit for one company asking for ``requested_m2``."""
-    wanted = profile.model_copy(update={"min_area_m2": requested_m2})
-    params = search_params(wanted)
-    row = fetch_unit_checks(session, params, unit_code)
-    if row is None:
-        raise UnknownUnit(unit_code)
-    failed = {f.check: f for f in failed_checks(row, wanted)}
-    checks = [
-        Check(check=name, passed=False, zh=failed[name].zh, en=failed[name].en)
-        if name in failed
-        else Check(check=name, passed=True, zh=zh, en=en)
-        for name, (zh, en) in PASSED.items()
+def outcomes(row: Mapping[str, Any], profile: CompanyProfile, need_m2: float) -> list[Check]:
+    """Every hard check of one unit for one company, passed or not, worded."""
+    return [
+        Check(
+            check=name,
+            passed=bool(row[f"{name}_ok"]),
+            message=str(
+                PASSED[name] if row[f"{name}_ok"] else failure(name, row, profile, need_m2)
+            ),
+        )
+        for name in CHECK_NAMES
     ]
-    model, info = choose_model("auto", model_dir)
-    score = None
-    if not failed:
-        cands, _, scores, _ = score_candidates(session, wanted, model, params)
-        hit = np.flatnonzero(cands["unit_code"].to_numpy() == unit_code)
-        score = round(float(scores[hit[0]]), 1) if len(hit) else None
-    return UnitAssessment(checks=checks, score=score, model=info.name)
-
-
-def decide(
-    session: Session, actor: Actor, application_id: int, action: str, reason: str | None,
-    model_dir: Path,
-) -> None:  # fmt: skip
-    """A workflow action; approval first re-runs the automatic checks on today's data."""
-    checks = None
-    if action == "approve":
-        row = app_store.get_row(session, application_id)
-        if row is None:
-            raise review.NotFound(f"申请 #{application_id} 不存在",
-                                  f"application {application_id} not found")  # fmt: skip
-        profile = CompanyProfile.model_validate(row["profile"])
-        found = assess(session, profile, row["unit_code"], row["requested_m2"], model_dir)
-        checks = [c.model_dump() for c in found.checks]
-    review.decide(session, actor, application_id, action, reason, checks)
-
-
-def file_application(
-    session: Session, actor: Actor, profile: CompanyProfile, unit_code: str, area_m2: float,
-    message: str | None, model_dir: Path,
-) -> int:  # fmt: skip
-    """Assess the unit for this company and file the application with its checks and score."""
-    try:
-        found = assess(session, profile, unit_code, area_m2, model_dir)
-    except UnknownUnit:
-        raise review.NotFound(f"空间单元 {unit_code} 不存在", f"unit {unit_code} not found",
-                              "unit_code") from None  # fmt: skip
-    app = review.submit(
-        session, actor, unit_code, area_m2, profile.model_dump(mode="json"), profile.industry,
-        found.score, found.model, [c.model_dump() for c in found.checks], message,
-    )  # fmt: skip
-    return app.id

@@ -84,7 +84,7 @@ def _print_match(result: Any) -> None:
             + f" · {where}"
         )
         for r in s.reasons:
-            say(f"     · {Names(r.zh, r.en)}")
+            say(f"     · {r.text}")
     if result.near_misses:
         from rich.table import Table
         from rich.text import Text
@@ -96,7 +96,7 @@ def _print_match(result: Any) -> None:
             near.add_row(
                 Text(n.unit_code),
                 Text(str(Names(n.park_name_zh, n.park_name_en))),
-                Text("\n".join(str(Names(f.zh, f.en)) for f in n.failed)),
+                Text("\n".join(f.message for f in n.failed)),
             )
         console.print(near)
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from matching import artifact
+from matching.checks import Check, outcomes
 from matching.explain import Reason, top_reasons
 from matching.features import build_features
 from matching.models import RuleModel, contributions
@@ -28,7 +29,6 @@ from matching.queries import (
     fetch_unit_details,
     search_params,
 )
-from spacemap.vocab import UNIT_FEATURES
 
 ModelChoice = Literal["auto", "rule", "ranker"]
 MIN_TRAINING_PLACEMENTS = 100  # below this, a trained ranker is not trusted over the rule score
@@ -86,19 +86,13 @@ class Site(BaseModel):
     reasons: list[Reason]
 
 
-class FailedCheck(BaseModel):
-    check: Literal["whitelist", "area", "features", "rent", "available"]
-    zh: str
-    en: str
-
-
 class NearMiss(BaseModel):
     unit_code: str
     park_name_zh: str
     park_name_en: str
     area_code: str
     is_synthetic: bool
-    failed: list[FailedCheck]
+    failed: list[Check]
     location: Location
 
 
@@ -163,48 +157,9 @@ def _location(row: Mapping[str, Any]) -> Location:
     )
 
 
-def failed_checks(row: pd.Series, profile: CompanyProfile) -> list[FailedCheck]:
-    out = []
-    if not row["whitelist_ok"]:
-        out.append(
-            FailedCheck(
-                check="whitelist",
-                zh="行业不在该片区正面清单",
-                en="industry not on this area's whitelist",
-            )
-        )
-    if not row["area_ok"]:
-        a, need = row["available_m2"], profile.min_area_m2
-        out.append(
-            FailedCheck(
-                check="area",
-                zh=f"可用 {a:.0f} m² < 需要 {need:.0f} m²",
-                en=f"available {a:.0f} m² < needed {need:.0f} m²",
-            )
-        )
-    if not row["features_ok"]:
-        missing = sorted(set(profile.required_features) - set(row["features"]))
-        zh = "、".join(UNIT_FEATURES[m][0] for m in missing)
-        en = ", ".join(UNIT_FEATURES[m][1] for m in missing)
-        out.append(FailedCheck(check="features", zh=f"缺少{zh}", en=f"lacks {en}"))
-    if not row["rent_ok"]:
-        r, b = row["effective_rent"], profile.max_rent_cny_m2_month
-        zh = f"补贴后租金 {r:.0f} 元/m²/月 > 预算 {b:.0f}"
-        en = f"rent after subsidy {r:.0f} > budget {b:.0f} CNY/m²/month"
-        out.append(FailedCheck(check="rent", zh=zh, en=en))
-    if not row["available_ok"]:
-        if row["available_m2"] <= 0:
-            out.append(FailedCheck(check="available", zh="已全部出租", en="fully let"))
-        else:
-            d = row["available_from"]
-            out.append(
-                FailedCheck(
-                    check="available",
-                    zh=f"{d} 起可用，晚于入驻日期",
-                    en=f"free from {d}, after your move-in date",
-                )
-            )
-    return out
+def failed_checks(row: Mapping[str, Any], profile: CompanyProfile) -> list[Check]:
+    """The checks a near miss fails, worded (the same words a filed application's checks use)."""
+    return [c for c in outcomes(row, profile, profile.min_area_m2) if not c.passed]
 
 
 def _site(rank: int, row: Mapping[str, Any], score: float, reasons: list[Reason]) -> Site:
@@ -264,21 +219,7 @@ def match(
     model, info = choose_model(choice, model_dir)
     params = search_params(profile)
     cands, X, scores, order = score_candidates(session, profile, model, params)
-    order = order[:limit]
-    reference = getattr(model, "reference_", None)
-    if reference is None:
-        reference = X.median(numeric_only=True)
-    top_x = X.iloc[order]
-    contrib = contributions(model, top_x, reference) if len(top_x) else pd.DataFrame()
-    ids = cands["unit_id"].iloc[order].tolist()
-    details = fetch_unit_details(session, ids, profile.industries)
-    shown = [row | details[row["unit_id"]] for row in _records(cands.iloc[order])]
-    sites = [
-        _site(rank, row, float(scores[i]), top_reasons(features, weights, row, profile))
-        for rank, (i, row, features, weights) in enumerate(
-            zip(order, shown, _records(top_x), _records(contrib), strict=True), 1
-        )
-    ]
+    sites = _sites(session, profile, model, cands, X, scores, order[:limit], ranks=None)
     near = near_misses(session, profile, near_miss_limit, params) if near_miss_limit > 0 else []
     notes = [ASSUMPTION_NOTE] if any(s.subsidy_rate > 0 for s in sites) else []
     if any(s.is_synthetic for s in sites):
@@ -291,6 +232,49 @@ def match(
         near_misses=near,
         notes=notes,
     )
+
+
+def _sites(
+    session: Session,
+    profile: CompanyProfile,
+    model: object,
+    cands: pd.DataFrame,
+    X: pd.DataFrame,
+    scores: np.ndarray,
+    chosen: np.ndarray,
+    ranks: list[int] | None,
+) -> list[Site]:
+    """The chosen candidates (row positions) as sites with reasons; ``ranks`` default 1, 2, …"""
+    reference = getattr(model, "reference_", None)
+    if reference is None:
+        reference = X.median(numeric_only=True)
+    top_x = X.iloc[chosen]
+    contrib = contributions(model, top_x, reference) if len(top_x) else pd.DataFrame()
+    ids = cands["unit_id"].iloc[chosen].tolist()
+    details = fetch_unit_details(session, ids, profile.industries)
+    shown = [row | details[row["unit_id"]] for row in _records(cands.iloc[chosen])]
+    return [
+        _site(rank, row, float(scores[i]), top_reasons(features, weights, row, profile))
+        for rank, i, row, features, weights in zip(
+            ranks or range(1, len(chosen) + 1), chosen, shown, _records(top_x),
+            _records(contrib), strict=True,
+        )
+    ]  # fmt: skip
+
+
+def explain_unit(
+    session: Session, profile: CompanyProfile, area_m2: float, unit_code: str, model_dir: Path
+) -> tuple[Site | None, int, ModelInfo]:
+    """One unit as the matcher sees it for a company asking for ``area_m2`` there: its rank,
+    score and reasons among the feasible units (None if infeasible), and how many are feasible."""
+    model, info = choose_model("auto", model_dir)
+    wanted = profile.model_copy(update={"min_area_m2": area_m2})
+    cands, X, scores, order = score_candidates(session, wanted, model, search_params(wanted))
+    hit = np.flatnonzero(cands["unit_code"].to_numpy() == unit_code)
+    if not len(hit):
+        return None, len(cands), info
+    rank = int(np.flatnonzero(order == hit[0])[0]) + 1
+    return _sites(session, wanted, model, cands, X, scores, hit[:1], [rank])[0], len(cands), info
 
 
 def near_misses(
@@ -310,3 +294,15 @@ def near_misses(
         )
         for _, r in misses.iterrows()
     ]
+
+
+def unit_score(
+    session: Session, profile: CompanyProfile, area_m2: float, unit_code: str, model_dir: Path
+) -> tuple[float | None, str]:
+    """The match score of one unit for a company asking for ``area_m2`` there (None when the
+    unit is not feasible for it), and the name of the model that scored it."""
+    model, info = choose_model("auto", model_dir)
+    wanted = profile.model_copy(update={"min_area_m2": area_m2})
+    cands, _X, scores, _order = score_candidates(session, wanted, model, search_params(wanted))
+    hit = np.flatnonzero(cands["unit_code"].to_numpy() == unit_code)
+    return (round(float(scores[hit[0]]), 1) if len(hit) else None), info.name

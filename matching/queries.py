@@ -8,6 +8,8 @@ and returns the closest failures with every check's outcome, so each can be expl
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,61 +23,72 @@ from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
 from spacemap.vocab import PARK_TYPES
 
-# Per area: the first of the company's sectors on its whitelist, and whether it is a lead sector.
-_AREA_FIT = """
-area_fit AS MATERIALIZED (
-  SELECT a.id AS area_id, a.code AS area_code, z.code AS zone_code,
-         (SELECT w.industry_code FROM area_whitelist w
-           WHERE w.area_id = a.id AND w.industry_code = ANY(:industries)
-           ORDER BY array_position(CAST(:industries AS varchar[]), w.industry_code) LIMIT 1)
-           AS matched_industry,
-         EXISTS (SELECT 1 FROM area_whitelist w WHERE w.area_id = a.id AND w.is_lead
-                   AND w.industry_code = ANY(:industries)) AS is_lead
-  FROM areas a JOIN zones z ON z.id = a.zone_id
-)"""
+# Each hard rule is stated once, as SQL over a unit ``u`` and its park's facts ``pf``, and used by
+# the candidate query (feasible units), the near misses and the checks of filed applications. The
+# request's inputs are bind parameters for a search and columns for a set of applications (``r``):
+# ``_rules`` takes the expression for each. The whitelist rule itself (the area's list in force and
+# the park's own list) is the database's ``spacemap_admits`` (migration 0006_lead), which the
+# OGC catalog's ``industry`` filter calls too, so the three cannot disagree.
+CHECK_NAMES = ("whitelist", "area", "features", "rent", "available")
 
-# Per park that has its own list (few do): whether the list admits the company, and whether the
-# park names the company's sector, or a related one, among its fields.
-_PARK_LISTS = """
-park_lists AS MATERIALIZED (
-  SELECT park_id, bool_or(is_whitelist) AS has_whitelist,
-         bool_or(is_whitelist AND industry_code = ANY(:industries)) AS whitelisted,
-         bool_or(industry_code = :industry) AS focus_exact,
-         bool_or(industry_code IN (
-           SELECT code_b FROM industry_relations WHERE code_a = :industry
-           UNION SELECT code_a FROM industry_relations WHERE code_b = :industry)) AS focus_related
-  FROM park_industries GROUP BY park_id
-)"""
 
-# Per park, once (not per unit): every fact about the park a check or a feature needs, including
-# the subsidy a low-cost unit there would carry for this company (it depends on the area only).
-_PARK_FIT = f"""
-park_fit AS (
-  SELECT p.id AS park_id, p.park_type, af.area_code, af.zone_code, af.matched_industry, af.is_lead,
-         (af.matched_industry IS NOT NULL
-          AND (pl.park_id IS NULL OR NOT pl.has_whitelist OR pl.whitelisted)) AS whitelist_ok,
+def _park_facts(r: Mapping[str, str], where: str = "") -> str:
+    """Per park (not per unit): the first of the company's sectors the park admits, whether it
+    is a lead sector of the area, the park's fields, and the low-cost subsidy it would carry."""
+    return f"""
+  SELECT p.id AS park_id, p.park_type, a.code AS area_code, z.code AS zone_code,
+         adm.sector AS matched_industry, adm.sector IS NOT NULL AS whitelist_ok,
+         EXISTS (SELECT 1 FROM spacemap_whitelist() w WHERE w.area_id = p.area_id AND w.is_lead
+                   AND w.industry_code = ANY({r["industries"]})) AS is_lead,
          COALESCE(pl.focus_exact, false) AS focus_exact,
          COALESCE(pl.focus_related, false) AS focus_related,
-         CAST(LEAST({SUBSIDY_CAP}, {SUBSIDY_LEAD_INDUSTRY} * af.is_lead::int + :status_bonus)
+         CAST(LEAST({SUBSIDY_CAP}, {SUBSIDY_LEAD_INDUSTRY} * EXISTS (
+             SELECT 1 FROM spacemap_whitelist() w WHERE w.area_id = p.area_id AND w.is_lead
+             AND w.industry_code = ANY({r["industries"]}))::int + {r["status_bonus"]})
               AS double precision) AS low_cost_subsidy,
          1 - p.units_available_m2 / NULLIF(p.units_capacity_m2, 0) AS park_occupancy
-  FROM parks p JOIN area_fit af ON af.area_id = p.area_id
-  LEFT JOIN park_lists pl ON pl.park_id = p.id
-)"""
+  FROM parks p JOIN areas a ON a.id = p.area_id JOIN zones z ON z.id = a.zone_id
+  LEFT JOIN LATERAL (
+    SELECT s.sector FROM unnest(CAST({r["industries"]} AS varchar[])) WITH ORDINALITY
+      AS s(sector, i)
+    WHERE spacemap_admits(p.id, s.sector) ORDER BY s.i LIMIT 1) adm ON true
+  LEFT JOIN LATERAL (
+    SELECT bool_or(pi.industry_code = {r["industry"]}) AS focus_exact,
+           bool_or(pi.industry_code IN (
+             SELECT code_b FROM industry_relations WHERE code_a = {r["industry"]}
+             UNION SELECT code_a FROM industry_relations WHERE code_b = {r["industry"]}))
+             AS focus_related
+    FROM park_industries pi WHERE pi.park_id = p.id) pl ON true
+  {where}"""
 
-_FITS = f"{_AREA_FIT}, {_PARK_LISTS}, {_PARK_FIT}"
+
+def _rules(r: Mapping[str, str]) -> dict[str, str]:
+    """Each hard rule as a boolean SQL expression (``as_of_placement``: a historical placement,
+    judged with the unit's whole capacity free and no move-in date)."""
+    free = f"(CASE WHEN {r['as_of_placement']} THEN u.capacity_m2 ELSE u.available_m2 END)"
+    return {
+        "whitelist": "pf.whitelist_ok",
+        "area": f"{free} >= {r['min_area']}",
+        "features": f"u.features @> CAST({r['required']} AS varchar[])",
+        "rent": f"u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= {r['budget']}",
+        "available": f"({r['as_of_placement']} OR (u.available_m2 > 0 AND "
+        f"(CAST({r['move_in_by']} AS date) IS NULL "
+        f"OR u.available_from <= CAST({r['move_in_by']} AS date))))",
+    }
+
 
 SUBSIDY_SQL = "CASE WHEN u.is_low_cost THEN pf.low_cost_subsidy ELSE 0 END"
 
-# ``:as_of_placement`` evaluates a historical placement: the unit's whole capacity counts as free.
-_CHECKS = f"""
-  pf.whitelist_ok,
-  (CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END) >= :min_area AS area_ok,
-  u.features @> CAST(:required AS varchar[]) AS features_ok,
-  u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= :budget AS rent_ok,
-  (:as_of_placement OR (u.available_m2 > 0 AND
-     (CAST(:move_in_by AS date) IS NULL OR u.available_from <= CAST(:move_in_by AS date))))
-     AS available_ok"""
+# A search: the request is one profile's bind parameters (``search_params``).
+_SEARCH = {
+    name: f":{name}"
+    for name in ("industries", "industry", "status_bonus", "min_area", "required", "budget",
+                 "move_in_by", "as_of_placement")
+}  # fmt: skip
+_SEARCH_RULES = _rules(_SEARCH)
+_FEASIBLE = " AND ".join(f"({_SEARCH_RULES[c]})" for c in CHECK_NAMES)
+_OUTCOMES = ",\n  ".join(f"{_SEARCH_RULES[c]} AS {c}_ok" for c in CHECK_NAMES)
+_FITS = f"park_fit AS MATERIALIZED ({_park_facts(_SEARCH)})"
 
 # What the ranker reads per feasible unit: numbers, flags and the unit's code (ties break on it).
 # The park type travels as its position in ``:park_types``; whether the unit is in an area or zone
@@ -99,47 +112,41 @@ CANDIDATES = f"""
 WITH {_FITS}
   SELECT {_RANKER_COLUMNS}
   FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
-  WHERE pf.whitelist_ok
-    AND (CASE WHEN :as_of_placement THEN u.capacity_m2 ELSE u.available_m2 END) >= :min_area
-    AND u.features @> CAST(:required AS varchar[])
-    AND u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= :budget
-    AND (:as_of_placement OR (u.available_m2 > 0 AND (CAST(:move_in_by AS date) IS NULL
-         OR u.available_from <= CAST(:move_in_by AS date))))
+  WHERE {_FEASIBLE}
 """
 
 # What a person reads about a unit (names, position, features, dates), joined in for the few
-# units a result shows; ``area_fit`` must be in the query's WITH.
+# units a result shows.
 _DISPLAY = """
   p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en, p.park_type,
-  af.area_code, af.zone_code, af.matched_industry, u.capacity_m2, u.rent_cny_m2_month,
+  a.code AS area_code, z.code AS zone_code, u.capacity_m2, u.rent_cny_m2_month,
   u.features, u.available_from, u.is_estimate, u.is_synthetic, p.location_error_m,
   ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat"""
-_DISPLAY_JOINS = "JOIN parks p ON p.id = u.park_id JOIN area_fit af ON af.area_id = p.area_id"
+_DISPLAY_JOINS = (
+    "JOIN parks p ON p.id = u.park_id JOIN areas a ON a.id = p.area_id "
+    "JOIN zones z ON z.id = a.zone_id"
+)
 
 UNIT_DETAILS = f"""
-WITH {_AREA_FIT}
-SELECT u.id AS unit_id, {_DISPLAY}
+SELECT u.id AS unit_id, {_DISPLAY},
+       (SELECT s.sector FROM unnest(CAST(:industries AS varchar[])) WITH ORDINALITY AS s(sector, i)
+        WHERE spacemap_admits(p.id, s.sector) ORDER BY s.i LIMIT 1) AS matched_industry
 FROM space_units u {_DISPLAY_JOINS}
 WHERE u.id = ANY(:ids)
 """
 
-# Every unit with the outcome of each hard check; NEAR_MISSES and UNIT_CHECKS select from it.
-# Only what the checks and their ordering need: names, positions and arrays are joined in
-# (_DISPLAY) for the few units a result shows, not computed for every unit before a LIMIT.
+# Every unit with the outcome of each hard check; NEAR_MISSES selects from it. Only what the
+# checks and their ordering need: names, positions and arrays are joined in (_DISPLAY) for the
+# few units a result shows, not computed for every unit before a LIMIT.
 _CHECKED = f"""
 WITH {_FITS},
 checked AS (
   SELECT u.id AS unit_id, u.code AS unit_code, u.available_m2,
-         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, {_CHECKS}
+         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, pf.matched_industry,
+         {_OUTCOMES}
   FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
-  WHERE CAST(:unit_code AS varchar) IS NULL OR u.code = CAST(:unit_code AS varchar)
   OFFSET 0  -- a fence: each check is evaluated once per unit, not again in every use below
 )"""
-
-_SHOWN = f"""
-SELECT c.*, {_DISPLAY}
-FROM {{units}} c JOIN space_units u ON u.id = c.unit_id {_DISPLAY_JOINS}
-"""
 
 # Closest to feasible first: fewest failed checks, then the smallest shortfall in area and rent.
 NEAR_MISSES = f"""{_CHECKED},
@@ -153,13 +160,32 @@ nearest AS (
   ORDER BY failed, shortfall, unit_code
   LIMIT :limit
 )
-{_SHOWN.format(units="nearest")}
+SELECT c.*, {_DISPLAY}
+FROM nearest c JOIN space_units u ON u.id = c.unit_id {_DISPLAY_JOINS}
 ORDER BY c.failed, c.shortfall, c.unit_code
 """
 
-# One unit's checks, for an application (the unit the company chose, feasible or not).
-UNIT_CHECKS = f"""{_CHECKED}
-{_SHOWN.format(units="checked")}
+# Filed applications: the same rules, each application's request read from a JSON array of
+# records (``application_requests``), so a queue of any length is checked in one statement.
+_APPLICATION = {
+    "industries": "r.industries", "industry": "r.industry", "status_bonus": "r.status_bonus",
+    "min_area": "r.min_area", "required": "r.required", "budget": "r.budget",
+    "move_in_by": "r.move_in_by", "as_of_placement": "false",
+}  # fmt: skip
+_APPLICATION_RULES = _rules(_APPLICATION)
+APPLICATION_CHECKS = f"""
+WITH r AS (
+  SELECT * FROM jsonb_to_recordset(CAST(:requests AS jsonb)) AS r(
+    application_id int, unit_id int, industries varchar[], industry varchar,
+    status_bonus double precision, min_area double precision, required varchar[],
+    budget double precision, move_in_by date)
+)
+SELECT r.application_id, u.code AS unit_code, u.available_m2, u.capacity_m2, u.features,
+       u.available_from, u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent,
+       pf.matched_industry, pf.area_code,
+       {",".join(f"{_APPLICATION_RULES[c]} AS {c}_ok" for c in CHECK_NAMES)}
+FROM r JOIN space_units u ON u.id = r.unit_id
+JOIN LATERAL ({_park_facts(_APPLICATION, "WHERE p.id = u.park_id")}) pf ON true
 """
 
 # Where firms of a sector already are, in metres (EPSG:4547), for the agglomeration counts.
@@ -258,7 +284,30 @@ def fetch_near_misses(session: Session, params: dict, limit: int) -> pd.DataFram
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def fetch_unit_checks(session: Session, params: dict, unit_code: str) -> pd.Series | None:
-    result = session.execute(text(UNIT_CHECKS), {**params, "unit_code": unit_code})
-    rows = result.fetchall()
-    return pd.Series(rows[0], index=list(result.keys())) if rows else None
+def application_request(
+    application_id: int, unit_id: int, profile: CompanyProfile, requested_m2: float
+) -> dict[str, Any]:
+    """One filed application as a record of ``APPLICATION_CHECKS``: the profile's search
+    parameters, with the area applied for standing in for the profile's minimum."""
+    p = search_params(profile)
+    return {
+        "application_id": application_id,
+        "unit_id": unit_id,
+        "industries": p["industries"],
+        "industry": p["industry"],
+        "status_bonus": p["status_bonus"],
+        "min_area": float(requested_m2),
+        "required": p["required"],
+        "budget": p["budget"],
+        "move_in_by": p["move_in_by"].isoformat() if p["move_in_by"] else None,
+    }
+
+
+def fetch_application_checks(
+    session: Session, requests: list[dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """Each application's check outcomes on today's data, by application id."""
+    if not requests:
+        return {}
+    rows = session.execute(text(APPLICATION_CHECKS), {"requests": json.dumps(requests)})
+    return {row["application_id"]: dict(row) for row in rows.mappings()}

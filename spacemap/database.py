@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from spacemap.config import get_settings
@@ -47,6 +50,43 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+T = TypeVar("T")
+
+# serialization_failure, deadlock_detected, lock_not_available: another writer won; try again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+ATTEMPTS = 4
+
+
+class Busy(Exception):
+    """The database kept refusing for contention after every retry: try again shortly."""
+
+    retry_after_s = 2
+
+
+def contention(exc: BaseException) -> bool:
+    """Whether an error means 'another transaction got there first' rather than 'wrong'."""
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, DBAPIError) and getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def transaction(work: Callable[[Session], T], engine: Engine | None = None) -> T:
+    """Run ``work`` in one transaction, again (up to ``ATTEMPTS`` times, with jittered backoff)
+    if it loses a deadlock or a serialization conflict; ``Busy`` if it never gets through.
+
+    Every state change goes through here, so a lost race costs a retry, not an error page."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if not contention(exc):
+                raise
+            if attempt == ATTEMPTS:
+                raise Busy() from exc
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def request_session() -> Iterator[Session]:

@@ -90,7 +90,7 @@ def ngettext_now(singular: str, plural: str, n: int) -> str:
 
 
 def _render_value(value: Any, locale: str) -> Any:
-    if isinstance(value, Msg | Names):
+    if isinstance(value, Msg | Names | Joined):
         return value.render(locale)
     return value
 
@@ -151,6 +151,25 @@ class Names:
 
     def __str__(self) -> str:
         return self.render()
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A list read as one phrase: "wet lab, clean room" / "湿实验室、洁净室"."""
+
+    items: tuple[Any, ...]
+
+    def render(self, locale: str | None = None) -> str:
+        lang = locale or current_locale()
+        separator = translations(lang).gettext(LIST_SEPARATOR)
+        return separator.join(str(_render_value(item, lang)) for item in self.items)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+LIST_SEPARATOR = ", "
+_(", ")  # the separator's catalog entry (Chinese lists use 、)
 
 
 def label(vocabulary: Mapping[str, tuple[str, str]], code: str, locale: str | None = None) -> str:

@@ -1,28 +1,33 @@
-"""The science bureau's review workflow: file, decide, respond, withdraw — each one transaction.
+"""The science bureau's review workflow: who may move an application from which status to which,
+and what an approval or a withdrawal does to the unit's free area — each one transaction.
 
-Concurrency: a decision locks the application row, then the unit row (always in that order, and
-in id order when several are taken at once, so two decisions can wait but never deadlock). The
-unit's available area is re-read under the lock, so concurrent approvals serialise and can never
-overbook it; the CHECK ``0 <= available_m2`` is the last line of defence. Every change writes an
-audit entry in the same transaction, so the log has it exactly when the database does.
+Locks are always taken in one order, so writers wait for each other but never deadlock:
+applications (in id order) → units (in id order) → parks (the totals trigger); bulk writers
+(``spacemap load``, imports) first lock the ``space_units`` and ``parks`` tables, in that order
+(``store.units.lock_for_bulk_write``). The unit's free area is re-read under its lock, so
+concurrent approvals serialise and can never overbook it, and the database's ledger trigger
+(migration 0006_lead) refuses any write that would. Every change writes an audit entry in the same
+transaction, so the log has it exactly when the database does.
 
-The automatic checks (whitelist, area, features, budget) are computed by ``matching`` and passed
-in; this module only knows the rules of the workflow itself.
+The automatic checks (whitelist, area, features, budget, timing) are matching's, evaluated by the
+application service on today's data and passed in; this module knows only the workflow's rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from spacemap.i18n import Msg, Names, _
 from spacemap.models import Application, SpaceUnit
 from spacemap.store import applications as store
 from spacemap.store import audit
 from spacemap.store.audit import Actor
+from spacemap.vocab import APPLICATION_STATUSES
 
 
 class ReviewError(Exception):
@@ -30,9 +35,9 @@ class ReviewError(Exception):
 
     kind = "conflict"
 
-    def __init__(self, zh: str, en: str, field: str | None = None) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en, self.field = zh, en, field
+    def __init__(self, message: Msg, field: str | None = None) -> None:
+        super().__init__(message.render("en"))
+        self.message, self.field = message, field
 
 
 class NotFound(ReviewError):
@@ -45,6 +50,11 @@ class Forbidden(ReviewError):
 
 class Conflict(ReviewError):
     kind = "conflict"
+
+
+def not_found(application_id: int) -> NotFound:
+    """The same answer for a missing application and one the actor may not see (no probing)."""
+    return NotFound(_("Application #%(id)d not found.", id=application_id))
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,25 @@ TRANSITIONS: dict[str, Transition] = {
     "withdraw": Transition(frozenset({"pending", "needs_info", "approved"}), "withdrawn",
                            frozenset({"company"}), False),
 }  # fmt: skip
+
+ACTION_NAMES: dict[str, Msg] = {
+    "approve": _("approve"),
+    "reject": _("reject"),
+    "request_info": _("ask for more information"),
+    "respond": _("answer the request for information"),
+    "withdraw": _("withdraw"),
+}
+
+
+def allowed_actions(actor: Actor, application: Any) -> list[str]:
+    """What this actor may do to this application now (the buttons a page shows)."""
+    return [
+        name
+        for name, rule in TRANSITIONS.items()
+        if actor.role in rule.roles
+        and application.status in rule.sources
+        and (actor.role != "company" or application.company_id == actor.id)
+    ]
 
 
 def _snapshot(app: Application) -> dict[str, Any]:
@@ -89,19 +118,16 @@ def submit(
 ) -> Application:
     """File an application. One open application per company and unit (also a unique index)."""
     if actor.role != "company" or actor.id is None or actor.company_name is None:
-        raise Forbidden("只有企业账户可以申请", "only company accounts can apply")
+        raise Forbidden(_("Only company accounts can apply."))
     unit = store.unit_by_code(session, unit_code)
     if unit is None:
-        raise NotFound(f"空间单元 {unit_code} 不存在", f"unit {unit_code} not found", "unit_code")
+        raise NotFound(_("Unit %(code)s not found.", code=unit_code), "unit_code")
     duplicate = store.open_duplicate(session, actor.id, unit.id)
     if duplicate is not None:
         raise Conflict(
-            f"已有待审核申请 #{duplicate}（同一单元）",
-            f"you already have open application #{duplicate} for this unit",
+            _("You already have open application #%(id)d for this unit.", id=duplicate),
             "unit_code",
         )
-    all_checks = [*checks, {"check": "duplicate", "passed": True,
-                            "zh": "无重复申请", "en": "no other open application"}]  # fmt: skip
     try:
         with session.begin_nested():
             app = store.insert(
@@ -114,34 +140,42 @@ def submit(
                 profile=profile,
                 score=score,
                 model=model,
-                checks=all_checks,
-                checks_passed=all(c["passed"] for c in all_checks),
+                checks=checks,
+                checks_passed=all(c["passed"] for c in checks),
                 status="pending",
                 message=message,
             )
     except IntegrityError as exc:  # a concurrent duplicate won the race
         raise Conflict(
-            "已有待审核申请（同一单元）", "you already have an open application for this unit",
-            "unit_code",
-        ) from exc  # fmt: skip
+            _("You already have an open application for this unit."), "unit_code"
+        ) from exc
     audit.record(session, actor, "application", app.id, "submit", after=_snapshot(app),
-                 application_id=app.id, unit_id=unit.id)  # fmt: skip
+                 application_id=app.id, unit_id=unit.id, reason=message)  # fmt: skip
     return app
 
 
 def _authorise(actor: Actor, app: Application, action: str) -> Transition:
     rule = TRANSITIONS[action]
-    if actor.role not in rule.roles:
-        raise Forbidden(f"角色 {actor.role} 不能 {action}", f"role {actor.role} may not {action}")
     if actor.role == "company" and app.company_id != actor.id:
-        raise Forbidden("只能操作本企业的申请", "you may only act on your own applications")
+        raise not_found(app.id)
+    if actor.role not in rule.roles:
+        raise Forbidden(
+            _("Your role may not %(action)s applications.", action=ACTION_NAMES[action])
+        )
     if app.status not in rule.sources:
         raise Conflict(
-            f"申请当前状态为 {app.status}，不能 {action}",
-            f"application is {app.status}; cannot {action}",
+            _(
+                "The application is %(status)s; it cannot be changed by '%(action)s'.",
+                status=status_name(app.status),
+                action=ACTION_NAMES[action],
+            ),
             "status",
         )
     return rule
+
+
+def status_name(status: str) -> Names:
+    return Names(*APPLICATION_STATUSES[status])
 
 
 def decide(
@@ -151,32 +185,58 @@ def decide(
     action: str,
     reason: str | None,
     checks: list[dict[str, Any]] | None = None,
+    locked: Application | None = None,
 ) -> Application:
-    """Apply one workflow action. ``checks`` (fresh automatic checks) are required to approve."""
+    """Apply one workflow action. ``checks`` (today's automatic checks) are required to approve.
+
+    ``locked``: the application, already locked by a caller that locks several in id order."""
     if action not in TRANSITIONS:
-        raise Conflict(f"未知操作 {action}", f"unknown action {action}", "action")
-    app = store.lock(session, application_id)
+        raise Conflict(_("Unknown action %(action)s.", action=action), "action")
+    app = locked or store.lock(session, application_id)
     if app is None:
-        raise NotFound(f"申请 #{application_id} 不存在", f"application {application_id} not found")
+        raise not_found(application_id)
     rule = _authorise(actor, app, action)
     reason = (reason or "").strip() or None
     if rule.needs_reason and reason is None:
-        raise Conflict("必须填写理由", f"a reason is required to {action}", "reason")
+        raise Conflict(_("A reason is required to %(action)s.", action=ACTION_NAMES[action]),
+                       "reason")  # fmt: skip
     before = _snapshot(app)
     values: dict[str, Any] = {}
+    # The ledger (free + approved <= capacity) holds after every statement: an approval takes
+    # the space before the status says approved; a withdrawal says so before it gives space back.
     if action == "approve":
         values = _take_space(session, actor, app, checks, reason)
-    elif action == "withdraw" and app.status == "approved":
-        _free_space(session, actor, app, reason)
+    releases = action == "withdraw" and app.status == "approved"
     if actor.role == "reviewer":
-        values.update(decision_reason=reason, decided_by=actor.id)
+        values.update(decision_reason=reason, decided_by=actor.id, decided=True)
     else:
         values.update(message=reason)
     store.set_status(session, app, rule.target, **values)
+    if releases:
+        _free_space(session, actor, app, reason)
     audit.record(session, actor, "application", app.id, action, before=before,
                  after=_snapshot(app), reason=reason, application_id=app.id,
                  unit_id=app.unit_id)  # fmt: skip
     return app
+
+
+def decide_many(
+    session: Session,
+    actor: Actor,
+    decisions: Sequence[tuple[int, str, str | None, list[dict[str, Any]] | None]],
+) -> list[Application]:
+    """Several decisions in one transaction: applications locked in id order, then their units
+    in id order, then each decided — the lock order every writer keeps."""
+    ids = sorted(d[0] for d in decisions)
+    locked = {a.id: a for a in store.lock_many(session, ids)}
+    store.lock_units(session, sorted({a.unit_id for a in locked.values()}))
+    out = []
+    for application_id, action, reason, checks in sorted(decisions):
+        if application_id not in locked:
+            raise not_found(application_id)
+        out.append(decide(session, actor, application_id, action, reason, checks,
+                          locked=locked[application_id]))  # fmt: skip
+    return out
 
 
 def _take_space(
@@ -187,27 +247,31 @@ def _take_space(
     reason: str | None,
 ) -> dict[str, Any]:
     if checks is None:
-        raise Conflict("批准前须重新检查", "fresh automatic checks are required to approve")
+        raise Conflict(_("Today's automatic checks are required to approve."))
     failed = [c for c in checks if not c["passed"] and c["check"] != "area"]
     if failed:
         raise Conflict(
-            "自动检查未通过：" + "；".join(c["zh"] for c in failed),
-            "automatic checks failed: " + "; ".join(c["en"] for c in failed),
+            _(
+                "Automatic checks failed: %(checks)s",
+                checks=" ".join(c["message"] for c in failed),
+            ),
             failed[0]["check"],
         )
 
     def take(unit: SpaceUnit) -> float:
         if unit.available_m2 < app.requested_m2:
             raise Conflict(
-                f"可用 {unit.available_m2:.0f} m² < 申请 {app.requested_m2:.0f} m²",
-                f"available {unit.available_m2:.0f} m² < requested {app.requested_m2:.0f} m²",
+                _(
+                    "Only %(available)g m² free < %(requested)g m² requested.",
+                    available=unit.available_m2,
+                    requested=app.requested_m2,
+                ),
                 "requested_m2",
             )
         return unit.available_m2 - app.requested_m2
 
     _change_space(session, actor, app, "allocate", reason, take)
-    # matching's checks, plus the duplicate check made when the application was filed
-    return {"checks": [*checks, *(c for c in app.checks if c["check"] == "duplicate")]}
+    return {"checks": checks}
 
 
 def _free_space(session: Session, actor: Actor, app: Application, reason: str | None) -> None:

@@ -65,3 +65,30 @@ APPLICATION_STATUSES: dict[str, tuple[str, str]] = {
 OPEN_STATUSES = ("pending", "needs_info")
 
 AUDIT_ENTITIES = ("application", "unit", "user", "proposal", "dataset")
+
+# The automatic checks of an application (and of a near miss), by the name code uses.
+CHECKS: dict[str, tuple[str, str]] = {
+    "whitelist": ("正面清单", "whitelist"),
+    "area": ("面积", "space"),
+    "features": ("设施", "features"),
+    "rent": ("预算", "budget"),
+    "available": ("入驻时间", "timing"),
+}
+
+# What an audit entry records, by its ``action``.
+AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
+    "submit": ("提交申请", "application filed"),
+    "approve": ("批准", "approved"),
+    "reject": ("驳回", "rejected"),
+    "request_info": ("要求补充材料", "more information requested"),
+    "respond": ("企业补充材料", "company answered"),
+    "withdraw": ("撤回", "withdrawn"),
+    "allocate": ("分配面积", "floor space allocated"),
+    "release": ("释放面积", "floor space released"),
+    "reconcile": ("按已批面积核减登记可用面积", "register's free area reduced by approved space"),
+    "propose": ("生成批量方案", "batch proposal computed"),
+    "sign_in": ("登录", "signed in"),
+    "sign_in_failed": ("登录失败", "failed sign-in"),
+    "sign_out": ("退出登录", "signed out"),
+    "accept": ("接受批量方案", "batch proposal accepted"),
+}

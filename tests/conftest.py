@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -30,7 +31,6 @@ from spacemap.ingest.dataset import load_dataset
 from spacemap.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 BIN = Path(sys.executable).parent
 
 
@@ -212,3 +212,66 @@ def accounts(server: str, database_url: str) -> dict[str, dict[str, str]]:
         assert reply.status_code == 201, reply.text
         out[key] = bearer(token(server, username))
     return out
+
+
+# ---------------------------------------------------------------- in-process pages and API
+# Most page and API tests run the app in this process (Starlette's TestClient): no server to
+# start, same code path, real PostGIS. Writes commit, as users' do: tests make their own users
+# and applications and assert relative to what they made. A few tests keep the real server.
+
+ORIGIN = "http://testserver"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, engine: Engine) -> Iterator[object]:
+    from api.app import create_app
+
+    previous = os.environ.get("SPACEMAP_DATABASE_URL")
+    os.environ["SPACEMAP_DATABASE_URL"] = database_url
+    # The in-process client talks plain HTTP to "testserver": a Secure cookie would not come back.
+    os.environ["SPACEMAP_COOKIE_SECURE"] = "false"
+    get_settings.cache_clear()
+    try:
+        yield create_app()
+    finally:
+        os.environ.pop("SPACEMAP_COOKIE_SECURE", None)
+        if previous is None:
+            os.environ.pop("SPACEMAP_DATABASE_URL", None)
+        else:
+            os.environ["SPACEMAP_DATABASE_URL"] = previous
+        get_settings.cache_clear()
+
+
+def browser_client(app: object, lang: str | None = None) -> TestClient:
+    """A client that behaves like a browser on our own site (its forms carry our Origin)."""
+    client = TestClient(app, base_url=ORIGIN, headers={"Origin": ORIGIN})
+    if lang:
+        client.cookies.set("spacemap_lang", lang)
+    return client
+
+
+@pytest.fixture
+def client(app: object) -> Iterator[TestClient]:
+    with browser_client(app) as c:
+        yield c
+
+
+def make_user(engine: Engine, role: str, company: str | None = None) -> str:
+    """A new user of ``role`` (committed), with the test password; returns the username."""
+    from spacemap.store import users
+
+    name = f"{role[:4]}{uuid.uuid4().hex[:10]}"
+    if role == "company" and company is None:
+        company = f"测试企业 {name}（合成）"
+    with session_scope(engine) as s:
+        users.add_user(s, name, role, PASSWORD, company)
+    return name
+
+
+def signed_in(app: object, username: str, lang: str | None = None) -> TestClient:
+    """A browser-like client signed in through the sign-in page."""
+    client = browser_client(app, lang)
+    reply = client.post("/login", data={"username": username, "password": PASSWORD},
+                        follow_redirects=False)  # fmt: skip
+    assert reply.status_code == 303, reply.text
+    return client

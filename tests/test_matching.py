@@ -20,6 +20,7 @@ from matching.models import RuleModel
 from matching.policy import subsidy_rate
 from matching.profile import CompanyProfile, PolicyFlags, Preferences
 from matching.queries import fetch_candidates, search_params
+from spacemap.i18n import use_locale
 from spacemap.taxonomy import area_codes, sectors
 from spacemap.vocab import STAGES, UNIT_FEATURES
 from tests.conftest import ROOT, run_cli
@@ -107,15 +108,19 @@ def test_no_feasible_site_ever_breaks_a_hard_constraint(
 
 
 def test_near_misses_name_the_failed_check_with_numbers(session: Session, tmp_path: Path) -> None:
-    profile = example("ai-chip-startup.json").model_copy(update={"min_area_m2": 390.0})
-    result = match(session, profile, tmp_path)
-    checks = {f.check: f for m in result.near_misses for f in m.failed}
-    assert checks, "expected near misses"
-    if "area" in checks:
-        assert "needed 390 m²" in checks["area"].en
-    if "features" in checks:
-        assert "clean room" in checks["features"].en and "洁净室" in checks["features"].zh
-    for miss in result.near_misses:  # generated units say so, read from the unit itself
+    # Bigger than any unit: the misses fail on area. Every feature at once: no unit has them all.
+    base = example("ai-chip-startup.json")
+    too_big = base.model_copy(update={"min_area_m2": 9000.0, "max_area_m2": 9000.0})
+    everything = base.model_copy(update={"required_features": sorted(UNIT_FEATURES)})
+    said: dict[str, dict[str, str]] = {}
+    for locale in ("en", "zh"):
+        with use_locale(locale):
+            misses = [*match(session, too_big, tmp_path).near_misses,
+                      *match(session, everything, tmp_path).near_misses]  # fmt: skip
+        said[locale] = {f.check: f.message for m in misses for f in m.failed}
+    assert "9000 m² needed" in said["en"]["area"] and "9000 m²" in said["zh"]["area"]
+    assert "clean room" in said["en"]["features"] and "洁净室" in said["zh"]["features"]
+    for miss in misses:  # generated units say so, read from the unit itself
         flag = session.scalar(
             text("SELECT is_synthetic FROM space_units WHERE code = :c"), {"c": miss.unit_code}
         )
@@ -139,19 +144,20 @@ def test_off_whitelist_industry_gets_no_site_and_a_whitelist_reason(
 def test_reasons_state_the_sites_true_numbers(session: Session, tmp_path: Path) -> None:
     for path in EXAMPLES:
         profile = example(path.name)
-        result = match(session, profile, tmp_path)
+        with use_locale("en"):
+            result = match(session, profile, tmp_path)
         for site in result.sites:
             facts = unit_facts(session, site.unit_code)
             for reason in site.reasons:
                 if reason.feature == "metro_m":
-                    assert f"{facts['metro_m']:.0f} m to a metro station" in reason.en
+                    assert f"{facts['metro_m']:.0f} m to a metro station" in reason.text
                 elif reason.feature == "rent_ratio":
                     pct = 100 * (
                         1 - site.effective_rent_cny_m2_month / profile.max_rent_cny_m2_month
                     )
-                    assert abs(float(reason.en.split("%")[0].split()[-1]) - pct) <= 1.0
+                    assert abs(float(reason.text.split("%")[0].split()[-1]) - pct) <= 1.0
                 elif reason.feature == "area_ratio":
-                    assert f"{site.available_m2:.0f} m² free" in reason.en
+                    assert f"{site.available_m2:.0f} m² free" in reason.text
                 elif reason.feature == "programme_fit":
                     assert site.park_type in ("incubator", "accelerator", "maker_space")
                 elif reason.feature == "is_low_cost":
@@ -227,13 +233,20 @@ def test_cold_start_uses_the_rule_score_and_says_so(session: Session, tmp_path: 
 
 
 @pytest.fixture(scope="module")
-def trained(engine, tmp_path_factory) -> Path:
+def trained(tmp_path_factory) -> Path:
+    """A ranker trained on a freshly loaded dataset (no approvals yet: other tests make some)."""
+    from sqlalchemy import create_engine
+
     from matching.train import train
     from spacemap.database import session_scope
+    from tests.conftest import loaded_database
 
     model_dir = tmp_path_factory.mktemp("model")
-    with session_scope(engine) as session:
-        train(session, model_dir, seed=0)
+    with loaded_database() as url:
+        eng = create_engine(url)
+        with session_scope(eng) as session:
+            train(session, model_dir, seed=0)
+        eng.dispose()
     return model_dir
 
 

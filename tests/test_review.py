@@ -73,13 +73,16 @@ def test_an_application_records_score_and_every_check(
         "features",
         "rent",
         "available",
-        "duplicate",
     }
     assert app["checks_passed"] is True
     again = _apply(server, accounts["company"], unit, 150)
     assert again.status_code == 409 and again.json()["field"] == "unit_code"
     other = httpx.get(f"{server}/api/applications/{app['id']}", headers=accounts["company2"])
-    assert other.status_code == 403
+    missing = httpx.get(f"{server}/api/applications/2147483647", headers=accounts["company2"])
+    assert other.status_code == missing.status_code == 404  # another's is as good as missing
+    assert other.json()["detail"].replace(str(app["id"]), "N") == missing.json()["detail"].replace(
+        "2147483647", "N"
+    )
     mine = httpx.get(f"{server}/api/applications", headers=accounts["company2"]).json()
     assert all(a["company_name"] != app["company_name"] for a in mine["items"])
 
@@ -91,8 +94,10 @@ def test_a_failing_check_is_recorded_and_blocks_approval(server: str, accounts: 
     filed = _apply(server, accounts["company2"], unit, 150).json()
     failed = {c["check"] for c in filed["checks"] if not c["passed"]}
     assert "whitelist" in failed and filed["checks_passed"] is False
-    refused = _act(server, accounts["reviewer"], filed["id"], "approve")
-    assert refused.status_code == 409 and "whitelist" in refused.json()["detail"]
+    refused = httpx.post(f"{server}/api/applications/{filed['id']}/approve", json={"reason": "ok"},
+                         headers={**accounts["reviewer"], "Accept-Language": "en"})  # fmt: skip
+    assert refused.status_code == 409 and refused.json()["field"] == "whitelist"
+    assert "not on this area's whitelist" in refused.json()["detail"]
     assert (
         _act(server, accounts["reviewer"], filed["id"], "reject", "不在正面清单").status_code == 200
     )
@@ -109,7 +114,7 @@ def test_approve_takes_space_and_withdraw_frees_it_exactly_once(
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     assert _unit_available(server, unit) == pytest.approx(before - 160)
     assert _act(server, accounts["reviewer"], app["id"], "reject", "x").status_code == 409
-    assert _act(server, accounts["company2"], app["id"], "withdraw", None).status_code == 403
+    assert _act(server, accounts["company2"], app["id"], "withdraw", None).status_code == 404
     assert _act(server, accounts["company"], app["id"], "withdraw", None).status_code == 200
     assert _unit_available(server, unit) == pytest.approx(before)
     assert _act(server, accounts["company"], app["id"], "withdraw", None).status_code == 409

@@ -150,7 +150,7 @@ def test_company_searches_applies_and_the_reviewer_approves(
     assert "已提交申请" in filed.inner_text()
     app_id = filed.get_attribute("data-application-id")
     page.goto(f"{server}/my", wait_until="networkidle")
-    assert page.locator("#my-applications tbody tr").first.get_attribute("data-id") == app_id
+    assert page.locator("#my-applications section").first.get_attribute("data-id") == app_id
     shot(page, "3-company-applied")
 
     page.context.clear_cookies()

@@ -24,6 +24,7 @@ from spacemap.store import stats
 from spacemap.store.units import unit_markers
 from spacemap.taxonomy import sectors
 from spacemap.vocab import PARK_TYPES
+from web import escape as safe
 from web.basemaps import Basemap, display_geojson, to_display
 from web.legends import CategoricalLegend
 
@@ -370,7 +371,9 @@ def sites_map(
             radius=6,
             color="#777",
             fill=True,
-            tooltip=f"✗ {n['unit_code']}: " + "; ".join(f["en"] for f in n["failed"]),
+            tooltip=safe.tooltip(
+                f"✗ {n['unit_code']}: " + " ".join(f["message"] for f in n["failed"])
+            ),
         ).add_to(m)
     if references:
         crossings = features(session, "stations")["features"]
@@ -401,7 +404,7 @@ def assignments_map(session: Session, basemap: Basemap, points: list[dict[str, A
         folium.Marker(
             (float(y), float(x)),
             icon=numbered_icon(i, p.get("color", "#2171b5")),
-            tooltip=p["label"],
+            tooltip=safe.tooltip(str(p["label"])),
             z_index_offset=1000 if i == 1 else 0,  # the first point stays on top
         ).add_to(m)
     _fit(m, [(p["lat"], p["lng"]) for p in points], basemap)

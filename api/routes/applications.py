@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.deps import DbSession
 from api.problems import Problem
 from api.security import AuditReader, Company, CompanyOrReviewer, Reviewer
-from matching import checks
+from matching.applications import ApplicationPage, ApplicationView, reader, with_service
 from matching.profile import CompanyProfile
-from spacemap.config import get_settings
+from spacemap.i18n import _
 from spacemap.numbers import Finite
 from spacemap.store import applications as store
 from spacemap.store import audit
@@ -61,8 +61,12 @@ class NewApplication(BaseModel):
         p = self.profile
         if not p.min_area_m2 <= self.area_m2 <= p.max_area_m2:
             raise ValueError(
-                f"area_m2 ({self.area_m2:g}) must lie within the profile's need "
-                f"{p.min_area_m2:g}–{p.max_area_m2:g} m² / 申请面积须在需求范围内"
+                _(
+                    "area_m2 (%(area)g) must lie within the profile's need %(low)g–%(high)g m²",
+                    area=self.area_m2,
+                    low=p.min_area_m2,
+                    high=p.max_area_m2,
+                ).render()
             )
         return self
 
@@ -84,45 +88,6 @@ class Withdrawal(BaseModel):
     reason: PlainText | None = Field(None, max_length=2000)
 
 
-class CheckView(BaseModel):
-    check: str
-    passed: bool
-    zh: str
-    en: str
-
-
-class ApplicationView(BaseModel):
-    id: int
-    status: str
-    status_zh: str
-    status_en: str
-    company_name: str
-    industry_code: str
-    unit_code: str
-    park_code: str
-    park_name_zh: str
-    park_name_en: str
-    area_code: str
-    requested_m2: float
-    unit_available_m2: float
-    unit_capacity_m2: float
-    unit_is_synthetic: bool
-    score: float | None
-    model: str
-    checks: list[CheckView]
-    checks_passed: bool
-    message: str | None
-    decision_reason: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    age_days: float
-
-
-class ApplicationPage(BaseModel):
-    total: int
-    items: list[ApplicationView]
-
-
 class AuditView(BaseModel):
     id: int
     at: dt.datetime
@@ -137,90 +102,58 @@ class AuditView(BaseModel):
     reason: str | None
 
 
-def _view(row: dict[str, Any]) -> ApplicationView:
-    zh, en = APPLICATION_STATUSES[row["status"]]
-    own = {k: row[k] for k in ApplicationView.model_fields if k in row and k != "age_days"}
-    return ApplicationView(
-        **own,
-        status_zh=zh,
-        status_en=en,
-        unit_available_m2=row["available_m2"],
-        unit_capacity_m2=row["capacity_m2"],
-        unit_is_synthetic=row["is_synthetic"],
-        age_days=round(float(row["age_days"]), 2),
-    )
-
-
-def _visible(session: DbSession, actor: Actor, application_id: int) -> dict[str, Any]:
-    row = store.get_row(session, application_id)
-    if row is None:
-        raise Problem(
-            404, f"申请 #{application_id} 不存在 / application {application_id} not found"
-        )
-    if actor.role == "company" and row["company_id"] != actor.id:
-        raise Problem(403, "只能查看本企业的申请 / you may only see your own applications")
-    return row
-
-
 ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.post(
-    "/applications", status_code=201, response_model=ApplicationView, summary="申请空间 / Apply"
+    "/applications", status_code=201, response_model=ApplicationView, summary="Apply / 申请空间"
 )
 def apply(
-    session: DbSession,
-    actor: Company,
-    body: Annotated[NewApplication, Body()],
+    session: DbSession, actor: Company, body: Annotated[NewApplication, Body()]
 ) -> ApplicationView:
     """File an application for one unit. Every automatic check is recorded with it; an
     application that fails a check is still filed (the reviewer sees why) but cannot be approved
     until it passes."""
-    app_id = checks.file_application(
-        session, actor, body.profile, body.unit_code, body.area_m2, body.message,
-        get_settings().resolved_model_dir(),
-    )  # fmt: skip
-    return _view(_visible(session, actor, app_id))
+    app_id = with_service(
+        actor, lambda s: s.file(body.profile, body.unit_code, body.area_m2, body.message)
+    )
+    return reader(session, actor).get(app_id)
 
 
-@router.get("/applications", response_model=ApplicationPage, summary="申请队列 / Queue")
+@router.get("/applications", response_model=ApplicationPage, summary="Queue / 申请队列")
 def queue(
     session: DbSession,
     actor: CompanyOrReviewer,
     area: Annotated[str | None, Query(max_length=32)] = None,
     industry: Annotated[str | None, Query(max_length=32)] = None,
     status: Status | None = None,
-    min_age_days: Annotated[float | None, Query(ge=0, le=36500)] = None,
+    min_age_days: Annotated[float | None, Query(ge=0, le=36500, allow_inf_nan=False)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ApplicationPage:
-    """Reviewers see every application, oldest first; a company sees only its own."""
-    company = actor.id if actor.role == "company" else None
-    f = store.QueueFilter(area, industry, status, min_age_days, company, limit, offset)
-    rows = store.queue(session, f)
-    total = int(rows[0]["total"]) if rows else 0
-    return ApplicationPage(total=total, items=[_view(r) for r in rows])
+    """Reviewers see every application, oldest first; a company sees only its own. Checks and
+    conflicts are evaluated on today's data."""
+    f = store.QueueFilter(area, industry, status, min_age_days, None, limit, offset)
+    return reader(session, actor).queue(f)
 
 
-@router.get(
-    "/applications/{application_id}", response_model=ApplicationView, summary="一份申请 / One"
-)
+@router.get("/applications/{application_id}", response_model=ApplicationView,
+            summary="One application / 一份申请")  # fmt: skip
 def one(
     session: DbSession, actor: CompanyOrReviewer, application_id: ApplicationId
 ) -> ApplicationView:
-    return _view(_visible(session, actor, application_id))
+    return reader(session, actor).get(application_id)
 
 
 def _decide(
     session: DbSession, actor: Actor, application_id: int, action: str, reason: str | None
 ) -> ApplicationView:
-    checks.decide(session, actor, application_id, action, reason,
-                  get_settings().resolved_model_dir())  # fmt: skip
-    return _view(_visible(session, actor, application_id))
+    with_service(actor, lambda s: s.act(application_id, action, reason))
+    return reader(session, actor).get(application_id)
 
 
 @router.post("/applications/{application_id}/approve", response_model=ApplicationView,
-             summary="批准 / Approve (takes the floor space)")  # fmt: skip
+             summary="Approve (takes the floor space) / 批准")  # fmt: skip
 def approve(
     session: DbSession, actor: Reviewer, application_id: ApplicationId, body: Decision
 ) -> ApplicationView:
@@ -230,7 +163,7 @@ def approve(
 
 
 @router.post("/applications/{application_id}/reject", response_model=ApplicationView,
-             summary="驳回 / Reject")  # fmt: skip
+             summary="Reject / 驳回")  # fmt: skip
 def reject(
     session: DbSession, actor: Reviewer, application_id: ApplicationId, body: Decision
 ) -> ApplicationView:
@@ -238,7 +171,7 @@ def reject(
 
 
 @router.post("/applications/{application_id}/request-info", response_model=ApplicationView,
-             summary="要求补充材料 / Ask for more information")  # fmt: skip
+             summary="Ask for more information / 要求补充材料")  # fmt: skip
 def request_info(
     session: DbSession, actor: Reviewer, application_id: ApplicationId, body: Decision
 ) -> ApplicationView:
@@ -246,7 +179,7 @@ def request_info(
 
 
 @router.post("/applications/{application_id}/respond", response_model=ApplicationView,
-             summary="补充材料 / Answer a request for information")  # fmt: skip
+             summary="Answer a request for information / 补充材料")  # fmt: skip
 def respond(
     session: DbSession, actor: Company, application_id: ApplicationId, body: Decision
 ) -> ApplicationView:
@@ -254,7 +187,7 @@ def respond(
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationView,
-             summary="撤回 / Withdraw (frees approved space once)")  # fmt: skip
+             summary="Withdraw (frees approved space once) / 撤回")  # fmt: skip
 def withdraw(
     session: DbSession, actor: Company, application_id: ApplicationId, body: Withdrawal
 ) -> ApplicationView:
@@ -270,10 +203,7 @@ def _audit_views(entries: list) -> list[AuditView]:
 def application_audit(
     session: DbSession, actor: AuditReader, application_id: ApplicationId
 ) -> list[AuditView]:
-    if store.get_row(session, application_id) is None:
-        raise Problem(
-            404, f"申请 #{application_id} 不存在 / application {application_id} not found"
-        )
+    reader(session, actor).get(application_id)  # 404 if missing
     return _audit_views(audit.for_application(session, application_id))
 
 
@@ -284,5 +214,5 @@ def unit_audit(
 ) -> list[AuditView]:
     unit = store.unit_by_code(session, unit_code)
     if unit is None:
-        raise Problem(404, f"空间单元 {unit_code} 不存在 / unit {unit_code} not found")
+        raise Problem(404, _("Unit %(code)s not found.", code=unit_code), field="unit_code")
     return _audit_views(audit.for_unit(session, unit.id))

@@ -11,7 +11,8 @@ from api.deps import DbSession
 from api.problems import Problem
 from api.security import Reviewer
 from matching import batch
-from spacemap.config import get_settings
+from matching.applications import with_service
+from spacemap.i18n import _
 from spacemap.store import proposals as store
 from spacemap.text import PlainText
 
@@ -35,8 +36,8 @@ class Acceptance(BaseModel):
 
 @router.post("/proposals", status_code=201, response_model=batch.BatchProposal,
              summary="生成批量分配方案 / Propose a batch allocation")  # fmt: skip
-def create(session: DbSession, actor: Reviewer, body: NewProposal) -> batch.BatchProposal:
-    return batch.propose(session, actor, body.method, body.seed)
+def create(actor: Reviewer, body: NewProposal) -> batch.BatchProposal:
+    return with_service(actor, lambda s: batch.propose(s, body.method, body.seed))
 
 
 @router.get("/proposals/{proposal_id}", response_model=batch.BatchProposal,
@@ -44,16 +45,13 @@ def create(session: DbSession, actor: Reviewer, body: NewProposal) -> batch.Batc
 def one(session: DbSession, actor: Reviewer, proposal_id: ProposalId) -> batch.BatchProposal:
     proposal = store.get(session, proposal_id)
     if proposal is None:
-        raise Problem(404, f"方案 #{proposal_id} 不存在 / proposal {proposal_id} not found")
+        raise Problem(404, _("Proposal #%(id)d not found.", id=proposal_id))
     return batch.view(proposal)
 
 
 @router.post("/proposals/{proposal_id}/accept", response_model=batch.BatchProposal,
              summary="整体接受方案 / Accept the whole proposal")  # fmt: skip
-def accept(
-    session: DbSession, actor: Reviewer, proposal_id: ProposalId, body: Acceptance
-) -> batch.BatchProposal:
+def accept(actor: Reviewer, proposal_id: ProposalId, body: Acceptance) -> batch.BatchProposal:
     """Each placement is approved through the same transactional path as a single approval;
     if any fails (space taken meanwhile, a check no longer passes) none is approved."""
-    return batch.accept(session, actor, proposal_id, body.reason,
-                        get_settings().resolved_model_dir())  # fmt: skip
+    return with_service(actor, lambda s: batch.accept(s, proposal_id, body.reason))

@@ -37,18 +37,10 @@ from spacemap.store.common import point_ewkt, provenance_counts
 Progress = Callable[[Msg], None]
 
 TABLES: list[type[models.Base]] = [
-    models.District,
-    models.Zone,
-    models.Area,
-    models.Industry,
-    models.IndustryRelation,
-    models.AreaWhitelist,
-    models.Park,
-    models.ParkIndustry,
-    models.Station,
-    models.SpaceUnit,
+    models.District, models.Zone, models.Area, models.Industry, models.IndustryRelation,
+    models.AreaWhitelist, models.Park, models.ParkIndustry, models.Station, models.SpaceUnit,
     models.Tenant,
-]
+]  # fmt: skip
 
 
 class DatasetInvalid(RuntimeError):
@@ -104,40 +96,18 @@ PROVENANCE = ("source", "is_estimate", "is_synthetic")
 def _load_geography(session: Session) -> dict[str, int]:
     districts.upsert_districts(
         session,
-        [
-            _pick(r, "adcode", "name_zh", "name_en", "is_futian", "geom", *PROVENANCE)
-            for r in _features("districts.geojson")
-        ],
-    )
+        [_pick(r, "adcode", "name_zh", "name_en", "is_futian", "geom", *PROVENANCE)
+         for r in _features("districts.geojson")],
+    )  # fmt: skip
     zone_ids = areas.upsert_zones(
         session,
-        [
-            _pick(
-                r,
-                "code",
-                "name_zh",
-                "name_en",
-                "description_zh",
-                "description_en",
-                "geom",
-                *PROVENANCE,
-            )
-            for r in _features("zones.geojson")
-        ],
-    )
+        [_pick(r, "code", "name_zh", "name_en", "description_zh", "description_en", "geom",
+               *PROVENANCE) for r in _features("zones.geojson")],
+    )  # fmt: skip
     area_rows = []
     for r in _features("areas.geojson"):
-        row = _pick(
-            r,
-            "code",
-            "name_zh",
-            "name_en",
-            "positioning_zh",
-            "positioning_en",
-            "geom_method",
-            "geom",
-            *PROVENANCE,
-        )
+        row = _pick(r, "code", "name_zh", "name_en", "positioning_zh", "positioning_en",
+                    "geom_method", "geom", *PROVENANCE)  # fmt: skip
         row["zone_id"] = zone_ids[r["zone_code"]]
         area_rows.append(row)
     return areas.upsert_areas(session, area_rows)
@@ -147,70 +117,34 @@ def _load_taxonomy(session: Session, area_ids: dict[str, int]) -> None:
     ind = _csv("industries.csv")
     industries.upsert_industries(
         session,
-        [
-            {
-                "code": r.code,
-                "parent_code": r.parent_code or None,
-                "name_zh": r.name_zh,
-                "name_en": r.name_en,
-                "is_group": _flag(r.is_group),
-                "source": r.source,
-                "is_estimate": _flag(r.is_estimate),
-                "is_synthetic": _flag(r.is_synthetic),
-            }
-            for r in ind.itertuples()
-        ],
-    )
+        [{
+            "code": r.code, "parent_code": r.parent_code or None, "name_zh": r.name_zh,
+            "name_en": r.name_en, "is_group": _flag(r.is_group), "source": r.source,
+            "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic),
+        } for r in ind.itertuples()],
+    )  # fmt: skip
     rel = _csv("industry_relations.csv")
     industries.upsert_relations(
         session,
-        [
-            {
-                "code_a": r.code_a,
-                "code_b": r.code_b,
-                "source": r.source,
-                "is_estimate": _flag(r.is_estimate),
-                "is_synthetic": _flag(r.is_synthetic),
-            }
-            for r in rel.itertuples()
-        ],
-    )
+        [{"code_a": r.code_a, "code_b": r.code_b, "source": r.source,
+          "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
+         for r in rel.itertuples()],
+    )  # fmt: skip
     wl = _csv("area_whitelist.csv")
     areas.replace_whitelist(
         session,
-        [
-            {
-                "area_id": area_ids[r.area_code],
-                "industry_code": r.industry_code,
-                "is_lead": _flag(r.is_lead),
-                "source": r.source,
-                "is_estimate": _flag(r.is_estimate),
-                "is_synthetic": _flag(r.is_synthetic),
-            }
-            for r in wl.itertuples()
-        ],
-    )
+        [{"area_id": area_ids[r.area_code], "industry_code": r.industry_code,
+          "is_lead": _flag(r.is_lead), "source": r.source,
+          "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
+         for r in wl.itertuples()],
+    )  # fmt: skip
 
 
 PARK_COLUMNS = (
-    "code",
-    "name_zh",
-    "name_en",
-    "area_is_estimate",
-    "park_type",
-    "operator",
-    "address",
-    "land_area_m2",
-    "floor_area_m2",
-    "low_cost_area_m2",
-    "space_is_estimate",
-    "documented_firms",
-    "figures_zh",
-    "figures_en",
-    "location_error_m",
-    "geom",
-    *PROVENANCE,
-)
+    "code", "name_zh", "name_en", "area_is_estimate", "park_type", "operator", "address",
+    "land_area_m2", "floor_area_m2", "low_cost_area_m2", "space_is_estimate", "documented_firms",
+    "figures_zh", "figures_en", "location_error_m", "geom", *PROVENANCE,
+)  # fmt: skip
 
 
 def _load_parks(session: Session, area_ids: dict[str, int]) -> dict[str, int]:
@@ -227,17 +161,10 @@ def _load_parks(session: Session, area_ids: dict[str, int]) -> dict[str, int]:
         rows.append(row)
     park_ids = parks.upsert_parks(session, rows)
     focus = [
-        {
-            "park_id": park_ids[r["code"]],
-            "industry_code": code,
-            "is_whitelist": False,
-            "source": r["source"],
-            "is_estimate": False,
-            "is_synthetic": False,
-        }
-        for r in features
-        for code in r["industries"].split(";")
-    ]
+        {"park_id": park_ids[r["code"]], "industry_code": code, "is_whitelist": False,
+         "source": r["source"], "is_estimate": False, "is_synthetic": False}
+        for r in features for code in r["industries"].split(";")
+    ]  # fmt: skip
     parks.replace_park_industries(session, [park_ids[r["code"]] for r in features], focus)
     return park_ids
 
@@ -251,52 +178,37 @@ def _load_stations(session: Session) -> None:
     stations.upsert_stations(session, rows)
 
 
-def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
+def _load_units_and_tenants(
+    session: Session, park_ids: dict[str, int], actor: Actor = audit.SYSTEM
+) -> None:
     u = _csv("space_units.csv")
-    unit_rows = [
-        {
-            "code": r.code,
-            "park_id": park_ids[r.park_code],
-            "floor": int(r.floor),
-            "capacity_m2": float(r.capacity_m2),
-            "available_m2": float(r.available_m2),
-            "rent_cny_m2_month": float(r.rent_cny_m2_month),
-            "is_low_cost": _flag(r.is_low_cost),
-            "features": [f for f in r.features.split(";") if f],
-            "available_from": r.available_from,
-            "geom": point_ewkt(float(r.lng), float(r.lat)),
-            "source": r.source,
-            "is_estimate": _flag(r.is_estimate),
-            "is_synthetic": _flag(r.is_synthetic),
-        }
-        for r in u.itertuples()
-    ]
-    # Once the bureau has approved space in a unit, the workflow owns its availability: a reload
-    # keeps the database's figure instead of resetting it to the dataset's.
-    owned = units.available_by_code(session, units.codes_with_approvals(session))
-    for row in unit_rows:
-        if row["code"] in owned:
-            row["available_m2"] = owned[row["code"]]
+    unit_rows = [{
+        "code": r.code, "park_id": park_ids[r.park_code], "floor": int(r.floor),
+        "capacity_m2": float(r.capacity_m2), "available_m2": float(r.available_m2),
+        "rent_cny_m2_month": float(r.rent_cny_m2_month), "is_low_cost": _flag(r.is_low_cost),
+        "features": [f for f in r.features.split(";") if f],
+        "available_from": r.available_from, "geom": point_ewkt(float(r.lng), float(r.lat)),
+        "source": r.source, "is_estimate": _flag(r.is_estimate),
+        "is_synthetic": _flag(r.is_synthetic),
+    } for r in u.itertuples()]  # fmt: skip
+    # Space the bureau approved through spacemap stays let: the dataset's free area is reduced
+    # by it where the dataset does not count it, with an audit entry per unit.
+    reconciled = units.reconcile_with_approvals(session, unit_rows)
     units.delete_synthetic_except(session, set(u["code"]))
     unit_ids = units.upsert_units(session, unit_rows)
+    for change in reconciled:
+        audit.record_reconciled(session, actor, change, "spacemap load", unit_ids)
     t = _csv("tenants.csv")
-    tenant_rows = [
-        {
-            "name": r.name,
-            "park_id": park_ids[r.park_code],
-            "unit_id": unit_ids[r.unit_code] if r.unit_code else None,
-            "industry_code": r.industry_code,
-            "stage": r.stage,
-            "status": r.status,
-            "programme": r.programme or None,
-            "headcount": int(float(r.headcount)) if r.headcount else None,
-            "occupied_m2": float(r.occupied_m2) if r.occupied_m2 else None,
-            "source": r.source,
-            "is_estimate": _flag(r.is_estimate),
-            "is_synthetic": _flag(r.is_synthetic),
-        }
-        for r in t.itertuples()
-    ]
+    tenant_rows = [{
+        "name": r.name, "park_id": park_ids[r.park_code],
+        "unit_id": unit_ids[r.unit_code] if r.unit_code else None,
+        "industry_code": r.industry_code, "stage": r.stage, "status": r.status,
+        "programme": r.programme or None,
+        "headcount": int(float(r.headcount)) if r.headcount else None,
+        "occupied_m2": float(r.occupied_m2) if r.occupied_m2 else None,
+        "source": r.source, "is_estimate": _flag(r.is_estimate),
+        "is_synthetic": _flag(r.is_synthetic),
+    } for r in t.itertuples()]  # fmt: skip
     tenants.delete_synthetic_except(session, set(t["name"]))
     tenants.upsert_tenants(session, tenant_rows)
 
@@ -309,29 +221,18 @@ def check_invariants(session: Session) -> list[Msg]:
     for code, total in units.capacity_by_park(session).items():
         limit = listed_space.get(code, {}).get("listed_m2")
         if limit is not None and total > float(limit) + 0.5:
-            problems.append(
-                _(
-                    "park %(park)s: its units add up to %(total)s m², more than the "
-                    "%(limit)s m² the documents state",
-                    park=code,
-                    total=f"{total:.0f}",
-                    limit=f"{float(limit):.0f}",
-                )
-            )
+            problems.append(_("park %(park)s: its units add up to %(total)s m², more than the "
+                              "%(limit)s m² the documents state", park=code,
+                              total=f"{total:.0f}", limit=f"{float(limit):.0f}"))  # fmt: skip
     area_km2 = districts.futian_area_km2(session)
     if abs(area_km2 - 78.66) / 78.66 > 0.03:
-        problems.append(
-            _(
-                "Futian's area comes out at %(area)s km², not within 3%% of the official 78.66 km²",
-                area=f"{area_km2:.2f}",
-            )
-        )
+        problems.append(_("Futian's area comes out at %(area)s km², not within 3%% of the "
+                          "official 78.66 km²", area=f"{area_km2:.2f}"))  # fmt: skip
     outside = districts.points_in_futian(session, *parks.park_points(session))
     if not outside.all():
         n = int((~outside).sum())
-        problems.append(
-            ngettext("%(n)d park lies outside Futian", "%(n)d parks lie outside Futian", n)
-        )
+        problems.append(ngettext("%(n)d park lies outside Futian",
+                                 "%(n)d parks lie outside Futian", n))  # fmt: skip
     return problems
 
 
@@ -347,6 +248,7 @@ def load_dataset(
     sha = dataset_sha256()
     if not force and loads.last_loaded_sha256(session) == sha:
         return LoadResult(True, sha, provenance_counts(session, TABLES))
+    units.lock_for_bulk_write(session)
     say(_("districts, zones and areas"))
     area_ids = _load_geography(session)
     say(_("industries and whitelists"))
@@ -356,7 +258,7 @@ def load_dataset(
     say(_("metro stations"))
     _load_stations(session)
     say(_("space units and tenants"))
-    _load_units_and_tenants(session, park_ids)
+    _load_units_and_tenants(session, park_ids, actor)
     session.flush()
     say(_("checking what the documents promise"))
     problems = check_invariants(session)
@@ -365,13 +267,6 @@ def load_dataset(
     counts = provenance_counts(session, TABLES)
     rows = {t: c["rows"] for t, c in counts.items()}
     loads.record_load(session, sha, rows)
-    audit.record(
-        session,
-        actor,
-        "dataset",
-        f"load:{sha[:12]}",
-        "load",
-        reason="spacemap load",
-        after={"sha256": sha, "rows": rows},
-    )
+    audit.record(session, actor, "dataset", f"load:{sha[:12]}", "load", reason="spacemap load",
+                 after={"sha256": sha, "rows": rows})  # fmt: skip
     return LoadResult(False, sha, counts)

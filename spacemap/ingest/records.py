@@ -14,6 +14,7 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,8 +26,21 @@ from pydantic import (
 
 from spacemap.i18n import Msg, _
 from spacemap.numbers import NonNegativeFinite, PositiveFinite
-from spacemap.text import PlainText
+from spacemap.text import _CONTROL, _SURROGATE
 from spacemap.vocab import PARK_TYPES, UNIT_FEATURES
+
+
+def _plain(value: str) -> str:
+    """spacemap.text's rule, with the reason kept as a catalog message: an import's problems
+    are rendered later, in whichever language their reader uses."""
+    if _CONTROL.search(value):
+        raise ValueError(_("must not contain control characters"))
+    if _SURROGATE.search(value):
+        raise ValueError(_("must be valid Unicode text (a lone surrogate was sent)"))
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(_plain)]
 
 
 def _split(value: Any) -> Any:

@@ -16,7 +16,7 @@ from spacemap.models.geodata import (
     Tenant,
     Zone,
 )
-from spacemap.models.workflow import Application, AuditEntry, DataVersion, Proposal
+from spacemap.models.workflow import Application, AuditEntry, DataChange, DataVersion, Proposal
 
 __all__ = [
     "ApiToken",
@@ -25,6 +25,7 @@ __all__ = [
     "AreaWhitelist",
     "AuditEntry",
     "Base",
+    "DataChange",
     "DataVersion",
     "DatasetLoad",
     "District",

@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     String,
@@ -69,6 +70,7 @@ class Application(Base):
     message: Mapped[str | None] = mapped_column(Text)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -103,7 +105,10 @@ class AuditEntry(Base):
     """One state change: who, when, what it was before and after, and why. Append-only."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (CheckConstraint(f"entity IN ({sql_in(AUDIT_ENTITIES)})", name="entity"),)
+    __table_args__ = (
+        CheckConstraint(f"entity IN ({sql_in(AUDIT_ENTITIES)})", name="entity"),
+        Index("ix_audit_log_action_at", "action", "at"),  # the sign-in throttle's count
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(
@@ -127,9 +132,9 @@ class AuditEntry(Base):
 
 
 class DataVersion(Base):
-    """A counter per table, bumped by a statement trigger on every write (migration 0003).
-
-    ETags and cached counts key on it, so a change anywhere invalidates them without a scan.
+    """A table's compacted version: with its rows in ``data_changes``, the number of committed
+    write statements (migration 0006_lead). ETags and cached counts key on it, so a change
+    anywhere invalidates them without a scan; writers never lock it (see ``DataChange``).
     """
 
     __tablename__ = "data_versions"
@@ -137,3 +142,20 @@ class DataVersion(Base):
     table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class DataChange(Base):
+    """One write statement on a versioned table, appended by a statement trigger.
+
+    Appending never waits on another writer (the old per-table counter row did, and deadlocked
+    writers that touched tables in different orders); writers now and then fold old rows into
+    ``DataVersion`` without waiting for it (``SKIP LOCKED``)."""
+
+    __tablename__ = "data_changes"
+    __table_args__ = (Index("ix_data_changes_table_id", "table_name", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -25,17 +25,23 @@ class QueueFilter:
 
 QUEUE = """
 SELECT a.id, a.company_id, a.company_name, a.profile, a.industry_code, a.requested_m2, a.score,
-       a.model,
-       a.checks, a.checks_passed, a.status, a.message, a.decision_reason, a.created_at,
-       a.updated_at, u.code AS unit_code, u.available_m2, u.capacity_m2, u.is_synthetic,
-       p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
-       ar.code AS area_code, extract(epoch FROM now() - a.created_at) / 86400 AS age_days,
+       a.model, a.checks AS checks_at_filing, a.checks_passed AS passed_at_filing, a.status,
+       a.message, a.decision_reason, a.created_at, a.updated_at, a.decided_at,
+       d.username AS decided_by_name, u.id AS unit_id, u.code AS unit_code, u.available_m2,
+       u.capacity_m2, u.is_synthetic, u.rent_cny_m2_month, p.id AS park_id, p.code AS park_code,
+       p.name_zh AS park_name_zh, p.name_en AS park_name_en, p.park_type,
+       p.units_capacity_m2 AS park_capacity_m2, p.units_available_m2 AS park_available_m2,
+       ar.id AS area_id, ar.code AS area_code, ar.name_zh AS area_name_zh,
+       ar.name_en AS area_name_en, z.code AS zone_code,
+       extract(epoch FROM now() - a.created_at) / 86400 AS age_days,
        count(*) OVER () AS total
 FROM applications a JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id
-JOIN areas ar ON ar.id = p.area_id
+JOIN areas ar ON ar.id = p.area_id JOIN zones z ON z.id = ar.zone_id
+LEFT JOIN users d ON d.id = a.decided_by
 WHERE (CAST(:area AS text) IS NULL OR ar.code = :area)
   AND (CAST(:industry AS text) IS NULL OR a.industry_code = :industry)
-  AND (CAST(:status AS text) IS NULL OR a.status = :status)
+  AND (CAST(:status AS text) IS NULL OR a.status = :status
+       OR (:status = 'open' AND a.status IN ('pending', 'needs_info')))
   AND (CAST(:min_age AS float) IS NULL
        OR a.created_at <= now() - make_interval(secs => CAST(:min_age AS float) * 86400))
   AND (CAST(:company AS int) IS NULL OR a.company_id = :company)
@@ -91,7 +97,11 @@ def lock(session: Session, application_id: int) -> Application | None:
     ).first()
 
 
-def set_status(session: Session, application: Application, status: str, **values: Any) -> None:
+def set_status(
+    session: Session, application: Application, status: str, decided: bool = False, **values: Any
+) -> None:
+    if decided:
+        values["decided_at"] = func.now()
     session.execute(
         update(Application)
         .where(Application.id == application.id)
@@ -109,29 +119,55 @@ def lock_unit(session: Session, unit_id: int) -> SpaceUnit:
     return session.scalars(select(SpaceUnit).where(SpaceUnit.id == unit_id).with_for_update()).one()
 
 
+def lock_units(session: Session, unit_ids: list[int]) -> None:
+    """Lock several units in id order (after their applications: the one lock order)."""
+    session.execute(
+        select(SpaceUnit.id).where(SpaceUnit.id.in_(unit_ids)).order_by(SpaceUnit.id)
+        .with_for_update()
+    )  # fmt: skip
+
+
 def set_available(session: Session, unit_id: int, available_m2: float) -> None:
     session.execute(
         update(SpaceUnit).where(SpaceUnit.id == unit_id).values(available_m2=available_m2)
     )
 
 
-# Pending applications that passed every check, with what the batch allocation needs.
-FOR_ALLOCATION = """
+# Applications that bear on others: those still open or approved on the same units, and every
+# open or approved application of the same companies (conflicts, placements).
+RELATED = """
+SELECT a.id, a.company_id, a.company_name, a.unit_id, u.code AS unit_code, a.requested_m2,
+       a.status, a.created_at, u.available_m2 AS unit_available_m2, p.name_zh AS park_name_zh,
+       p.name_en AS park_name_en
+FROM applications a JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id
+WHERE a.status IN ('pending', 'needs_info', 'approved')
+  AND (a.unit_id = ANY(:units) OR a.company_id = ANY(:companies))
+ORDER BY a.created_at, a.id
+"""
+
+
+def related(session: Session, unit_ids: list[int], company_ids: list[int]) -> list[dict[str, Any]]:
+    rows = session.execute(text(RELATED), {"units": unit_ids, "companies": company_ids})
+    return [dict(r._mapping) for r in rows]
+
+
+# Pending applications, with what the batch allocation needs (checks are evaluated by the caller).
+PENDING = """
 SELECT a.id, a.company_id, a.company_name, a.unit_id, u.code AS unit_code, a.score,
-       p.name_zh AS park_name_zh, ar.code AS area_code,
+       a.requested_m2, a.profile, p.name_zh AS park_name_zh, p.name_en AS park_name_en,
+       ar.code AS area_code,
        COALESCE((a.profile -> 'flags' ->> 'national_high_tech')::boolean, false) AS high_tech,
-       EXISTS (SELECT 1 FROM area_whitelist w WHERE w.area_id = p.area_id AND w.is_lead
+       EXISTS (SELECT 1 FROM spacemap_whitelist() w WHERE w.area_id = p.area_id AND w.is_lead
                  AND w.industry_code = a.industry_code) AS lead
 FROM applications a JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id
 JOIN areas ar ON ar.id = p.area_id
-WHERE a.status = 'pending' AND a.checks_passed AND a.score IS NOT NULL
-  AND u.available_m2 >= a.requested_m2
+WHERE a.status = 'pending'
 ORDER BY a.id
 """
 
 
-def for_allocation(session: Session) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in session.execute(text(FOR_ALLOCATION))]
+def pending(session: Session) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in session.execute(text(PENDING))]
 
 
 def lock_many(session: Session, ids: list[int]) -> list[Application]:

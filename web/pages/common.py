@@ -8,18 +8,20 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import folium
-from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from spacemap import i18n
+from spacemap import i18n, review
 from spacemap.config import get_settings
-from spacemap.database import request_session
+from spacemap.database import get_read_engine, request_session, session_scope
 from spacemap.store import users
 from spacemap.store.audit import Actor
-from spacemap.vocab import ROLES
+from spacemap.vocab import AUDIT_ACTIONS, CHECKS, ROLES
 from web import assets
 from web.basemaps import Basemap, available
 
@@ -30,7 +32,12 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext_now, newstyle=True
 )
-templates.env.globals.update(label=i18n.label, roles=ROLES)
+templates.env.globals.update(
+    label=i18n.label,
+    roles=ROLES,
+    check_names={code: i18n.Names(*names) for code, names in CHECKS.items()},
+    audit_names={code: i18n.Names(*names) for code, names in AUDIT_ACTIONS.items()},
+)
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)")
 
@@ -55,7 +62,22 @@ ZONE_TABLES = (
 )
 
 
-DB = Annotated[Session, Depends(request_session)]
+DB = Annotated[Session, Depends(request_session, scope="function")]  # commit, then respond
+
+
+class PageRoute(APIRoute):
+    """A route that answers with a page: its errors are pages too, in the reader's language
+    (``web.pages.errors``), never a problem+json body."""
+
+    renders_html = True
+
+
+def page_router() -> APIRouter:
+    return APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+class SignInRequired(Exception):
+    """Raised by a page that needs a signed-in user: the answer is the sign-in page."""
 
 
 def page_actor(request: Request, session: DB) -> Actor | None:
@@ -67,6 +89,35 @@ def page_actor(request: Request, session: DB) -> Actor | None:
 
 
 PageActor = Annotated[Actor | None, Depends(page_actor)]
+
+
+def page_actor_or_none(request: Request) -> Actor | None:
+    """The signed-in user for a page drawn outside a route (an error page); nobody if the
+    database cannot say (an error page must not fail in turn)."""
+    if not request.cookies.get(COOKIE):
+        return None
+    try:
+        with session_scope(get_read_engine()) as session:
+            return page_actor(request, session)
+    except SQLAlchemyError:
+        return None
+
+
+def require_role(*roles: str) -> Any:
+    """A page dependency: sign in first (back here afterwards), then the right role or a 403."""
+
+    def dependency(actor: PageActor) -> Actor:
+        if actor is None:
+            raise SignInRequired()
+        if actor.role not in roles:
+            raise review.Forbidden(i18n._("This page is for another kind of account."))
+        return actor
+
+    return Depends(dependency)
+
+
+ReviewerPage = Annotated[Actor, require_role("reviewer")]
+CompanyPage = Annotated[Actor, require_role("company")]
 
 
 def map_parts(m: folium.Map) -> dict[str, str]:
@@ -103,8 +154,24 @@ def render(request: Request, name: str, actor: Actor | None, **context: Any) -> 
     return templates.TemplateResponse(request, name, {**base, **context})
 
 
-def login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+SESSION_HOURS = 12
+
+
+def set_session_cookie(reply: Response, request: Request, token: str) -> None:
+    """The sign-in cookie: HttpOnly, SameSite=Strict, and Secure unless we are on localhost
+    (``SPACEMAP_COOKIE_SECURE`` overrides)."""
+    mode = get_settings().cookie_secure
+    secure = mode == "true" or (mode == "auto" and request.url.hostname not in LOCAL_HOSTS)
+    reply.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure,
+                     max_age=SESSION_HOURS * 3600)  # fmt: skip
+
+
+def login_redirect(request: Request, target: str | None = None) -> RedirectResponse:
+    """To the sign-in page, coming back to ``target`` (default: this very page, query and all,
+    so a search survives signing in)."""
+    here = target or request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
 
 
 def safe_next(target: str) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
 from spacemap.i18n import LANG_COOKIE, LOCALES
-from web.pages.common import safe_next
+from web.pages.common import page_router, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 @router.get("/lang/{locale}")

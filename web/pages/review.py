@@ -1,68 +1,75 @@
-"""The bureau's review desk (审核工作台): the queue, one application, the batch proposal."""
+"""The bureau's review desk (审核工作台): the queue, one application, the batch proposal.
+
+Pages translate forms into calls on the application service (``matching.applications``) and its
+views into HTML; every check and conflict shown is the service's, evaluated on today's data.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from matching import batch, checks
-from matching.match import match
-from matching.profile import CompanyProfile
+from matching import batch
+from matching.applications import ApplicationView, reader, with_service
+from matching.match import explain_unit, match
 from spacemap import review
 from spacemap.config import get_settings
+from spacemap.i18n import Msg, Names, _
 from spacemap.store import applications as app_store
-from spacemap.store import audit
+from spacemap.store import audit, stats
 from spacemap.store import proposals as proposal_store
-from spacemap.store.areas import area_names
+from spacemap.store.areas import area_names, whitelist_of
 from spacemap.store.audit import Actor
 from spacemap.store.units import unit_points
 from spacemap.taxonomy import sectors
-from spacemap.vocab import APPLICATION_STATUSES
+from spacemap.vocab import APPLICATION_STATUSES, PARK_TYPES, STAGES, UNIT_FEATURES
 from web import maps
-from web.pages.common import (
-    DB,
-    PageActor,
-    login_redirect,
-    map_parts,
-    pick_basemap,
-    render,
-)
+from web.pages.common import DB, ReviewerPage, map_parts, page_router, pick_basemap, render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
-# ---------------------------------------------------------------- bureau review (审核工作台)
-
-ACTION_LABELS = {
-    "approve": ("批准", "approved"),
-    "reject": ("驳回", "rejected"),
-    "request_info": ("要求补充材料", "more information requested"),
+INT4_MAX = 2**31 - 1
+DONE: dict[str, Msg] = {
+    "approve": _("Approved."),
+    "reject": _("Rejected."),
+    "request_info": _("More information requested from the company."),
 }
+QUEUE_STATUSES = ("open", *APPLICATION_STATUSES)
 
 
-def reviewer_page(request: Request, actor: PageActor) -> Actor:
-    """Reviewers only: others are sent to sign in (303) or refused (403)."""
-    if actor is None:
-        raise HTTPException(303, headers={"Location": login_redirect(request).headers["location"]})
-    if actor.role != "reviewer":
-        raise HTTPException(403, "仅限审核员 / reviewers only")
-    return actor
-
-
-ReviewerPage = Annotated[Actor, Depends(reviewer_page)]
-
-
-def _attempt(session: Session, action: Callable[[], object]) -> str | None:
-    """Run a workflow action in a savepoint; its refusal, if any, as a message for the page."""
+def _attempt(work: Any) -> Msg | None:
+    """Run a change through the service; its refusal, if any, as a message for the page."""
     try:
-        with session.begin_nested():
-            action()
+        work()
     except review.ReviewError as exc:
-        return f"{exc.zh} / {exc.en}"
+        return exc.message
     return None
+
+
+def _queue_filter(
+    area: str, industry: str, status: str, min_age_days: str
+) -> tuple[app_store.QueueFilter, Msg | None]:
+    """The queue's filter form: an empty field is no filter; a bad one is said, not fatal."""
+    error, age = None, None
+    if min_age_days.strip():
+        try:
+            age = float(min_age_days)
+            if not 0 <= age <= 36_500:
+                raise ValueError
+        except ValueError:
+            error = _("Waiting days must be a number between 0 and 36,500.")
+            age = None
+    f = app_store.QueueFilter(
+        area=area or None,
+        industry=industry if industry in sectors() else None,
+        status=status if status in QUEUE_STATUSES else None,
+        min_age_days=age,
+        limit=500,
+    )
+    return f, error
 
 
 @router.get("/review", response_model=None)
@@ -72,33 +79,44 @@ def queue(
     actor: ReviewerPage,
     area: str = "",
     industry: str = "",
-    status: str = "",
-    min_age_days: float | None = None,
+    status: str = "open",
+    min_age_days: str = "",
 ) -> Response:
-    f = app_store.QueueFilter(
-        area or None,
-        industry or None,
-        status if status in APPLICATION_STATUSES else None,
-        min_age_days,
-        None,
-        500,
-        0,
-    )
-    items = app_store.queue(session, f)
+    f, error = _queue_filter(area, industry, status, min_age_days)
+    page = reader(session, actor).queue(f)
     return render(
         request,
         "review.html",
         actor,
-        items=items,
-        total=items[0]["total"] if items else 0,
+        items=page.items,
+        total=page.total,
         f=f,
-        areas=sorted(area_names(session).items()),
-        sectors=sorted(sectors().items()),
-        statuses=list(APPLICATION_STATUSES.items()),
-        statuses_map=APPLICATION_STATUSES,
-        title_zh="审核工作台",
-        title_en="Review queue",
+        min_age_days=min_age_days,
+        error=error,
+        areas=[(code, Names(*names)) for code, names in area_names(session).items()],
+        sectors=sorted(((c, Names(*n)) for c, n in sectors().items()), key=lambda x: str(x[1])),
+        statuses=[("open", _("Open (pending or waiting for information)"))]
+        + [(c, Names(*n)) for c, n in APPLICATION_STATUSES.items()],
+        title=_("Review desk"),
     )
+
+
+def _other_options(session: Session, a: ApplicationView, limit: int = 5) -> list[Any]:
+    """The company's best other units across parks (one per park), from the ranker."""
+    result = match(session, a.profile, get_settings().resolved_model_dir(), limit=60,
+                   near_miss_limit=0)  # fmt: skip
+    seen, out = {a.park_code}, []
+    for site in result.sites:
+        if site.park_code not in seen:
+            seen.add(site.park_code)
+            out.append(site)
+        if len(out) == limit:
+            break
+    return out
+
+
+def _area_space(session: Session, area_code: str) -> dict[str, Any] | None:
+    return next((r for r in stats.areas(session) if r["area"] == area_code), None)
 
 
 def _application_page(
@@ -106,50 +124,45 @@ def _application_page(
     session: Session,
     actor: Actor,
     application_id: int,
-    error: str | None = None,
-    notice: str | None = None,
+    error: Msg | None = None,
+    notice: Msg | None = None,
 ) -> Response:
-    row = app_store.get_row(session, application_id)
-    if row is None:
-        return HTMLResponse("<p>申请不存在 / no such application</p>", status_code=404)
-    profile = CompanyProfile.model_validate(row["profile"])
-    result = match(
-        session, profile, get_settings().resolved_model_dir(), limit=6, near_miss_limit=0
-    )
-    others = [s for s in result.sites if s.unit_code != row["unit_code"]][:5]
-    here = unit_points(session, [row["unit_code"]])[row["unit_code"]]
-    points = [
-        {
-            "lng": here[0],
-            "lat": here[1],
-            "color": "#d7301f",
-            "label": f"申请单元 / applied for: {row['unit_code']}",
-        }
-    ]
+    if application_id > INT4_MAX:
+        raise review.not_found(application_id)
+    a = reader(session, actor).get(application_id)
+    model_dir = get_settings().resolved_model_dir()
+    site, feasible, model = explain_unit(session, a.profile, a.requested_m2, a.unit_code, model_dir)
+    others = _other_options(session, a)
+    here = unit_points(session, [a.unit_code])[a.unit_code]
+    points = [{"lng": here[0], "lat": here[1], "color": "#d7301f",
+               "label": _("Applied for: %(unit)s", unit=a.unit_code)}]  # fmt: skip
     points += [
-        {
-            "lng": s.location.lng,
-            "lat": s.location.lat,
-            "label": f"{s.park_name_zh} {s.unit_code} · {s.score:.0f}",
-        }
+        {"lng": s.location.lng, "lat": s.location.lat,
+         "label": Msg("%(park)s %(unit)s", {"park": Names(s.park_name_zh, s.park_name_en),
+                                           "unit": s.unit_code})}
         for s in others
-    ]
-    basemap, _ = pick_basemap(None)
-    parts = map_parts(maps.assignments_map(session, basemap, points))
-    trail = audit.for_application(session, application_id)
+    ]  # fmt: skip
+    basemap, _options = pick_basemap(None)
     return render(
         request,
         "application.html",
         actor,
-        a=row,
+        a=a,
+        site=site,
+        feasible=feasible,
+        model=model,
         others=others,
-        trail=trail,
-        map=parts,
+        whitelist=whitelist_of(session, a.area_code),
+        area_space=_area_space(session, a.area_code),
+        trail=audit.for_application(session, application_id),
+        map=map_parts(maps.assignments_map(session, basemap, points)),
         error=error,
         notice=notice,
-        statuses_map=APPLICATION_STATUSES,
-        title_zh=f"申请 #{application_id}",
-        title_en=f"Application #{application_id}",
+        stage=Names(*STAGES[a.profile.stage]),
+        park_type=Names(*PARK_TYPES[a.park_type]),
+        feature_names={c: Names(*n) for c, n in UNIT_FEATURES.items()},
+        sector_names={c: Names(*n) for c, n in sectors().items()},
+        title=_("Application #%(id)d", id=application_id),
     )
 
 
@@ -164,23 +177,20 @@ def _proposal(
     session: Session,
     actor: Actor,
     proposal: Any,
-    error: str | None = None,
-    notice: str | None = None,
-) -> HTMLResponse:
+    error: Msg | None = None,
+    notice: Msg | None = None,
+) -> Response:
     view = batch.view(proposal) if proposal is not None else None
     parts = None
     if view is not None:
         units = unit_points(session, [p.unit_code for p in view.placements])
         points = [
-            {
-                "lng": units[p.unit_code][0],
-                "lat": units[p.unit_code][1],
-                "label": f"{p.company_name} → {p.unit_code} ({p.score})",
-            }
+            {"lng": units[p.unit_code][0], "lat": units[p.unit_code][1],
+             "label": f"{p.company_name} → {p.unit_code} ({p.score})"}
             for p in view.placements
             if p.unit_code in units
-        ]
-        basemap, _ = pick_basemap(None)
+        ]  # fmt: skip
+        basemap, _options = pick_basemap(None)
         parts = map_parts(maps.assignments_map(session, basemap, points))
     return render(
         request,
@@ -190,19 +200,33 @@ def _proposal(
         map=parts,
         error=error,
         notice=notice,
-        title_zh="批量分配方案",
-        title_en="Batch proposal",
+        methods=METHOD_NAMES,
+        title=_("Batch allocation proposal"),
     )
+
+
+METHOD_NAMES: dict[str, Msg] = {
+    "optimal": _("Optimal (highest total score)"),
+    "deferred_acceptance": _("Deferred acceptance (no justified envy)"),
+    "greedy": _("Greedy (best pair first)"),
+}
 
 
 @router.post("/review/proposal", response_model=None)
 def propose(
     request: Request, session: DB, actor: ReviewerPage, method: Annotated[str, Form()] = "optimal"
 ) -> Response:
-    if method not in ("optimal", "greedy", "deferred_acceptance"):
-        method = "optimal"
-    made = batch.propose(session, actor, method)
-    return _proposal(request, session, actor, proposal_store.get(session, made.id))
+    chosen: batch.Method = method if method in METHOD_NAMES else "optimal"  # type: ignore[assignment]
+    made = with_service(actor, lambda s: batch.propose(s, chosen))
+    return RedirectResponse(f"/review/proposal/{made.id}", status_code=303)
+
+
+@router.get("/review/proposal/{proposal_id}", response_model=None)
+def proposal_one(request: Request, session: DB, actor: ReviewerPage, proposal_id: int) -> Response:
+    proposal = proposal_store.get(session, proposal_id) if proposal_id <= INT4_MAX else None
+    if proposal is None:
+        raise review.NotFound(_("Proposal #%(id)d not found.", id=proposal_id))
+    return _proposal(request, session, actor, proposal)
 
 
 @router.post("/review/proposal/{proposal_id}/accept", response_model=None)
@@ -211,24 +235,26 @@ def accept(
     session: DB,
     actor: ReviewerPage,
     proposal_id: int,
-    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    error = _attempt(
-        session,
-        lambda: batch.accept(
-            session, actor, proposal_id, reason, get_settings().resolved_model_dir()
-        ),
+    if proposal_id > INT4_MAX:
+        raise review.NotFound(_("Proposal #%(id)d not found.", id=proposal_id))
+    error = (
+        _("A reason is required to accept a proposal.")
+        if not reason.strip()
+        else _attempt(lambda: with_service(actor, lambda s: batch.accept(s, proposal_id, reason)))
     )
-    notice = None if error else "方案已整体接受 / proposal accepted"
-    proposal = proposal_store.get(session, proposal_id)
-    return _proposal(request, session, actor, proposal, error=error, notice=notice)
+    notice = None if error else _("Proposal accepted: every placement is approved.")
+    session.expire_all()
+    return _proposal(request, session, actor, proposal_store.get(session, proposal_id),
+                     error=error, notice=notice)  # fmt: skip
 
 
 @router.get("/review/{application_id}", response_model=None)
 def application(
-    request: Request, session: DB, actor: ReviewerPage, application_id: int
+    request: Request, session: DB, actor: ReviewerPage, application_id: int, done: str = ""
 ) -> Response:
-    return _application_page(request, session, actor, application_id)
+    return _application_page(request, session, actor, application_id, notice=DONE.get(done))
 
 
 @router.post("/review/{application_id}", response_model=None)
@@ -240,11 +266,9 @@ def decide(
     action: Annotated[str, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    error = _attempt(
-        session,
-        lambda: checks.decide(
-            session, actor, application_id, action, reason, get_settings().resolved_model_dir()
-        ),
-    )
-    notice = None if error else "已{} / {}".format(*ACTION_LABELS.get(action, (action, action)))
-    return _application_page(request, session, actor, application_id, error=error, notice=notice)
+    if application_id > INT4_MAX:
+        raise review.not_found(application_id)
+    error = _attempt(lambda: with_service(actor, lambda s: s.act(application_id, action, reason)))
+    if error is None:
+        return RedirectResponse(f"/review/{application_id}?done={action}", status_code=303)
+    return _application_page(request, session, actor, application_id, error=error)

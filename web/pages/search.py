@@ -3,36 +3,29 @@ the company's own applications."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from matching import checks
 from matching.match import match
 from matching.profile import CompanyProfile, PolicyFlags, Preferences
-from spacemap import review
 from spacemap.config import get_settings
 from spacemap.database import get_read_engine, session_scope
-from spacemap.store import applications as app_store
-from spacemap.store.audit import Actor
 from spacemap.taxonomy import sectors
-from spacemap.vocab import APPLICATION_STATUSES, STAGES, UNIT_FEATURES
+from spacemap.vocab import STAGES, UNIT_FEATURES
 from web import maps
 from web.pages.common import (
-    DB,
     PageActor,
-    login_redirect,
     map_parts,
+    page_router,
     pick_basemap,
     render,
 )
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 # ---------------------------------------------------------------- company search (企业找空间)
 
@@ -144,51 +137,3 @@ def _search_results(profile: CompanyProfile) -> dict[str, Any]:
         "profile": profile,
         "profile_json": profile.model_dump_json(),
     }
-
-
-@router.post("/search/apply", response_model=None)
-def apply(
-    request: Request,
-    session: DB,
-    actor: PageActor,
-    unit_code: Annotated[str, Form(max_length=64)],
-    area_m2: Annotated[float, Form(ge=1, le=1_000_000)],
-    profile: Annotated[str, Form(max_length=20_000)],
-) -> Response:
-    if actor is None or actor.role != "company":
-        return login_redirect(request)
-    parsed = CompanyProfile.model_validate(json.loads(profile))
-    try:
-        app_id = checks.file_application(
-            session, actor, parsed, unit_code, area_m2, None, get_settings().resolved_model_dir()
-        )
-    except review.ReviewError as exc:
-        return _my_page(request, session, actor, f"✗ {exc.zh} / {exc.en}")
-    return _my_page(
-        request,
-        session,
-        actor,
-        f"已提交申请 #{app_id} / application #{app_id} filed for {unit_code}",
-    )
-
-
-def _my_page(request: Request, session: Session, actor: Actor, notice: str | None) -> HTMLResponse:
-    items = app_store.queue(session, app_store.QueueFilter(company_id=actor.id, limit=500))
-    items.reverse()  # newest first: the one just filed is on top
-    return render(
-        request,
-        "my.html",
-        actor,
-        items=items,
-        notice=notice,
-        statuses_map=APPLICATION_STATUSES,
-        title_zh="我的申请",
-        title_en="My applications",
-    )
-
-
-@router.get("/my", response_model=None)
-def my(request: Request, session: DB, actor: PageActor) -> Response:
-    if actor is None or actor.role != "company":
-        return login_redirect(request)
-    return _my_page(request, session, actor, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -17,11 +17,12 @@ from web.pages.common import (
     ZONE_TABLES,
     PageActor,
     map_parts,
+    page_router,
     pick_basemap,
     render,
 )
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 # ---------------------------------------------------------------- zone map (规划视图)
 

@@ -1,0 +1,14 @@
+"""Applications for floor space: the service every caller uses, and what it answers."""
+
+from matching.applications.service import ApplicationService, reader, with_service
+from matching.applications.views import ApplicationPage, ApplicationView, CheckView, Conflicts
+
+__all__ = [
+    "ApplicationPage",
+    "ApplicationService",
+    "ApplicationView",
+    "CheckView",
+    "Conflicts",
+    "reader",
+    "with_service",
+]
