@@ -16,7 +16,7 @@ from spacemap.ingest.importer import import_file
 from spacemap.ingest.issues import ImportRejected
 from spacemap.ingest.readers import Limits
 from spacemap.store.audit import Actor
-from tests.conftest import run_cli
+from tests.conftest import loaded_database, run_cli
 
 # A point in 车公庙 (inside the 大金沙-车公庙 area), WGS84; and one in Nanshan.
 CGM = (114.0185, 22.5385)
@@ -400,16 +400,15 @@ def test_cli_says_which_encoding_to_try(cli_env: dict, tmp_path: Path) -> None:
 
 
 def test_cli_reports_success_in_the_users_language(cli_env: dict, tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        "p.csv",
-        PARK_HEADER + park_row("语言测试园（合成）") + park_row("语言测试园二（合成）"),
-    )
-    en = run_cli(cli_env, "import", "parks", str(path), lang="en")
-    assert en.returncode == 0, en.stderr
-    assert "Imported 2 parks: 2 new, 0 updated." in en.stdout
-    zh = run_cli(cli_env, "import", "parks", str(path), lang="zh")
-    assert "已导入 2 个园区：新增 0，更新 2。" in zh.stdout
+    rows = park_row("语言测试园（合成）") + park_row("语言测试园二（合成）")
+    path = write(tmp_path, "p.csv", PARK_HEADER + rows)
+    with loaded_database() as url:  # this import commits: not into the shared database
+        env = {**cli_env, "SPACEMAP_DATABASE_URL": url}
+        en = run_cli(env, "import", "parks", str(path), lang="en")
+        assert en.returncode == 0, en.stderr
+        assert "Imported 2 parks: 2 new, 0 updated." in en.stdout
+        zh = run_cli(env, "import", "parks", str(path), lang="zh")
+        assert "已导入 2 个园区：新增 0，更新 2。" in zh.stdout
 
 
 def test_cli_rejects_an_unknown_crs(cli_env: dict, tmp_path: Path) -> None:
