@@ -34,13 +34,16 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+# The server's URLs as the run began (the owner's, the app's); fixtures below point
+# SPACEMAP_DATABASE_URL at the test database for the app under test, so they are read once.
+_SERVER = (get_settings().owner_url(), get_settings().url())
+
+
 def _fresh_urls() -> tuple[str, str]:
     """A new database's URLs: the schema owner's (creates and migrates) and the app's."""
-    settings = get_settings()
     name = f"spacemap_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     owner, app = (
-        make_url(u).set(database=name).render_as_string(hide_password=False)
-        for u in (settings.owner_url(), settings.url())
+        make_url(u).set(database=name).render_as_string(hide_password=False) for u in _SERVER
     )
     return owner, app
 
