@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from spacemap.datareport import data_app
 from spacemap.i18n import Msg, _, ngettext
 from spacemap.terminal import Failure, console, err, h, new_app, run, say_error
 
@@ -25,6 +26,7 @@ users_app = new_app(_("User accounts (roles: company, reviewer, planner, admin).
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
+app.add_typer(data_app, name="data")
 
 
 def say(message: Msg | str) -> None:

@@ -1,7 +1,7 @@
 """Numbers as the domain means them: finite. ``inf``, ``nan`` and overflowing literals such as
 ``1e309`` (which Python reads as infinity) are refused wherever a number comes in — imports, API
 bodies, form fields — with the field named, and the schema refuses them again (migration
-0008_cli)."""
+0010_cli)."""
 
 from __future__ import annotations
 

@@ -114,6 +114,7 @@ CASES = [
     (["allocate", "--applications", "{empty}"], 2, "lists no applications"),
     (["allocate", "--applications", "{apps}"], 2, "is not valid"),
     (["allocate", "--applications", "{apps}", "--top-k", "-1"], 2, "must be at least 1"),
+    (["data", "conflicts", "--csv"], 2, "no option --csv"),
     (["nonsense"], 2, "no command 'nonsense'"),
 ]  # fmt: skip
 
@@ -142,7 +143,7 @@ def test_every_command_has_a_bad_arguments_case(command) -> None:
             else:
                 yield " ".join((*prefix, name))
 
-    covered = {" ".join(c[0][:2]) if c[0][0] in ("db", "import", "users") else c[0][0]
+    covered = {" ".join(c[0][:2]) if c[0][0] in ("db", "import", "users", "data") else c[0][0]
                for c in CASES}  # fmt: skip
     assert set(paths(command)) - covered == set()
 

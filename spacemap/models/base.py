@@ -26,7 +26,7 @@ class Provenance:
 
 
 def finite(*columns: str) -> list[CheckConstraint]:
-    """One CHECK per float column: no NaN or ±Infinity (migration 0008_cli)."""
+    """One CHECK per float column: no NaN or ±Infinity (migration 0010_cli)."""
     from spacemap.numbers import finite_check
 
     return [CheckConstraint(finite_check(c), name=f"{c}_finite") for c in columns]

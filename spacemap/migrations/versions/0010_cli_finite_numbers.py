@@ -4,8 +4,8 @@ PostgreSQL's float8 stores NaN and ±Infinity; a register row with ``inf`` once 
 tables and broke every map and statistic. Each column now refuses them itself (NULL stays
 allowed where it was), whatever writes — loader, importer, API or a person at psql.
 
-Revision ID: 0008_cli
-Revises: 0007_lead
+Revision ID: 0010_cli
+Revises: 0009_lead
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 from spacemap.numbers import finite_check
 
-revision = "0008_cli"
-down_revision = "0007_lead"
+revision = "0010_cli"
+down_revision = "0009_lead"
 branch_labels = None
 depends_on = None
 
@@ -26,6 +26,9 @@ FLOAT_COLUMNS = {
                     "border_m"),
     "tenants": ("occupied_m2",),
     "applications": ("requested_m2", "score"),
+    "areas": ("boundary_error_m",),
+    "area_parts": ("boundary_error_m",),
+    "indicator_values": ("value", "scale"),
 }  # fmt: skip
 
 
