@@ -149,6 +149,7 @@ def register(app: typer.Typer) -> None:
         from spacemap.config import get_settings
         from spacemap.database import get_engine, session_scope
 
+        artifact.use_plain_trees()  # a one-off command: skip importing scikit-learn
         settings = get_settings()
         try:
             with session_scope(get_engine()) as session:
@@ -182,7 +183,7 @@ def register(app: typer.Typer) -> None:
             except artifact.ArtifactMismatch as exc:
                 say(_("retraining: %(why)s", why=str(exc)))
                 existing = None
-            if existing is not None:
+            if existing is not None and (model_dir / artifact.TREES_FILE).exists():
                 say(_("model %(version)s is there already", version=existing.meta["version"]))
                 return
         with console.status(h(_("training…"))), session_scope(get_engine()) as session:
@@ -314,10 +315,12 @@ def register_allocate(app: typer.Typer) -> None:
         )
         if not apps:
             raise Failure(_("%(path)s lists no applications", path=str(applications)), 2)
+        from matching import artifact
         from matching.allocate import propose
         from spacemap.config import get_settings
         from spacemap.database import get_engine, session_scope
 
+        artifact.use_plain_trees()
         with session_scope(get_engine()) as session:
             proposal = propose(session, apps, get_settings().resolved_model_dir(), top_k, seed)
         if as_json:
