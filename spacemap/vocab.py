@@ -132,9 +132,5 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "sign_in_failed": ("登录失败", "failed sign-in"),
     "sign_out": ("退出登录", "signed out"),
     "accept": ("接受批量方案", "batch proposal accepted"),
-    "create": ("新建账户", "account created"),
-    "activate": ("启用账户", "account activated"),
-    "deactivate": ("停用账户", "account deactivated"),
-    "import": ("导入登记数据", "register imported"),
     "load": ("加载福田数据集", "dataset loaded"),
 }
