@@ -20,4 +20,6 @@ RUN pip install --no-cache-dir -c constraints.txt -e . && useradd --create-home 
     && mkdir -p /app/.spacemap && chown spacemap /app/.spacemap
 USER spacemap
 EXPOSE 8000
-CMD ["sh", "-c", "spacemap db up && spacemap db migrate && spacemap load --if-needed && spacemap train --if-missing && spacemap serve --host 0.0.0.0 --port 8000"]
+# `db up` waits for the database with backoff (SPACEMAP_DB_WAIT_S), so a slow first start of the
+# database does not fail the app; `exec` makes the server PID 1, which gets docker stop's signal.
+CMD ["sh", "-c", "spacemap db up && spacemap db migrate && spacemap load --if-needed && spacemap train --if-missing && exec spacemap serve --host 0.0.0.0 --port 8000"]

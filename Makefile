@@ -12,7 +12,7 @@ WEBLIB := web/node_modules/.installed-stamp
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
 	@echo "make test   install, start PostGIS, lint, run the test suite"
-	@echo "make bench  benchmarks (matching, maps, tipg peer, allocation) -> docs/BENCHMARKS.md"
+	@echo "make bench  benchmarks (matching, maps, tipg peer, allocation, CLI start-up) -> docs/BENCHMARKS.md"
 	@echo "make down   stop the embedded PostGIS"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -44,6 +44,7 @@ data: db
 	$(BIN)/spacemap train --if-missing
 
 run: data
+	@echo "The spacemap command is $(BIN)/spacemap; to type just 'spacemap' in this shell: . $(VENV)/bin/activate"
 	$(BIN)/spacemap serve
 
 lint: install
@@ -73,5 +74,7 @@ messages: install
 down:
 	$(BIN)/spacemap db down
 
-clean: down
+# Also deletes the cluster of a project under /root, which lives in $TMPDIR/spacemap-<hash>.
+clean:
+	@if [ -x $(BIN)/spacemap ]; then $(BIN)/spacemap db remove --yes; fi
 	rm -rf $(VENV) .spacemap web/node_modules

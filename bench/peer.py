@@ -64,10 +64,16 @@ def spacemap_server(url: str, workers: int) -> Iterator[str]:
 
 
 def tipg_server(url: str, workers: int) -> Iterator[str]:
+    from sqlalchemy.engine import make_url
+
     port = _free_port()
-    pg = url.replace("postgresql+psycopg://", "postgresql://")
+    parsed = make_url(url)
+    # The embedded cluster's password file is named in the URL (libpq's passfile=); asyncpg,
+    # under tipg, reads it from PGPASSFILE instead.
+    passfile = {"PGPASSFILE": str(parsed.query["passfile"])} if "passfile" in parsed.query else {}
+    pg = parsed.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
     env = {**os.environ, "DATABASE_URL": pg, "TIPG_DB_SCHEMAS": '["public"]',
-           "TIPG_MAX_FEATURES_PER_QUERY": "10000"}  # fmt: skip
+           "TIPG_MAX_FEATURES_PER_QUERY": "10000", **passfile}  # fmt: skip
     cmd = [str(TIPG_PYTHON), "-m", "uvicorn", "tipg.main:app", "--port", str(port),
            "--workers", str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     return _server(cmd, env, port, "/collections")

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import cli as bench_cli
 from bench import maps as bench_maps
 from bench import peer as peer_bench
 from bench import signin as signin_bench
@@ -107,16 +108,24 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     settings = get_settings()
-    url = make_url(settings.url()).set(database="spacemap_bench").render_as_string(False)
+    print("timing the spacemap command (new process per run) …", flush=True)
+    cli = bench_cli.measure()
+    for label, f in cli.items():
+        print(f"{label:18} median {f['median']:.2f} s (min {f['min']:.2f}, max {f['max']:.2f})")
+    url, owner_url = (
+        make_url(u).set(database="spacemap_bench").render_as_string(False)
+        for u in (settings.url(), settings.owner_url())
+    )
     print("preparing benchmark database …", flush=True)
-    prepare(url)
+    prepare(url, owner_url)
     engine = create_engine(url, connect_args=CONNECT_ARGS)
+    owner = create_engine(owner_url)
     rows, map_rows, peer = [], [], {}
     no_model = settings.resolved_state_dir() / "no-model"  # an empty dir: the rule score
     map_scales = {int(x) for x in args.map_scales.split(",") if x}
     for n in [int(s) for s in args.scales.split(",")]:
         t = time.perf_counter()
-        generate(engine, n)
+        generate(engine, n, owner)
         gen_s = time.perf_counter() - t
         repeats = args.repeats if n < 1_000_000 else max(5, args.repeats // 4)
         for label, model_dir in [("ranker", settings.resolved_model_dir()), ("rule", no_model)]:
@@ -155,10 +164,11 @@ def main() -> None:
         for name, (secs, obj) in res.items():
             print(f"allocation {n_a:,} x {n_u:,} top-50 {name:22} {secs:6.2f} s obj {obj:,.1f}")
     engine.dispose()
+    owner.dispose()
     plots = plot(rows, map_rows, peer, args.output.parent / "bench")
     minutes = (time.perf_counter() - started) / 60
     text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes,
-                      flood)  # fmt: skip
+                      flood, cli)  # fmt: skip
     args.output.write_text(text_out, encoding="utf-8")
     print(f"wrote {args.output} in {minutes:.1f} min")
 
@@ -216,7 +226,7 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
 
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
-           minutes=0.0, flood=None) -> str:  # fmt: skip
+           minutes=0.0, flood=None, cli=None) -> str:  # fmt: skip
     lines = [
         "# Benchmarks / 性能基准",
         "",
@@ -260,9 +270,10 @@ def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT /
         *peer_section(peer, workers),
         *map_section(map_rows),
         *signin_bench.section(flood),
+        *bench_cli.section(cli or {}),
         *[f"![{p.stem}]({p.relative_to(docs).as_posix()})" for p in plots],
         "",
-        *targets(rows, alloc, peer),
+        *targets(rows, alloc, peer, cli),
     ]
     return "\n".join(lines)
 
@@ -309,7 +320,7 @@ def map_section(map_rows) -> list[str]:
     ]
 
 
-def targets(rows, alloc, peer=None) -> list[str]:
+def targets(rows, alloc, peer=None, cli=None) -> list[str]:
     """The issues' targets, judged from the figures above."""
     ranker = {n: r for n, label, r, _ in rows if label == "ranker"}
     out = ["## Targets / 目标", ""]
@@ -334,6 +345,7 @@ def targets(rows, alloc, peer=None) -> list[str]:
         ratio = servers["spacemap"]["rps"] / servers["tipg"]["rps"]
         verdict = "met" if ratio >= 1 else "**missed**"
         out.append(f"- Features throughput ≥ tipg ({q}): {ratio:.2f}× — {verdict}.")
+    out += bench_cli.targets(cli or {})
     out += [
         "",
         "Where a 100k-unit match spends its time (per-stage timer, 2026-11-23, ~4,400 feasible "

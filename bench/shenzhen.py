@@ -8,7 +8,8 @@ units spread over them — all flagged synthetic. SQL does the generating (``gen
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from spacemap.database import CONNECT_ARGS, create_database, drop_database, session_scope
 from spacemap.ingest.dataset import load_dataset
@@ -82,13 +83,12 @@ ANALYZE;
 """
 
 
-def prepare(url: str) -> None:
-    """A fresh benchmark database with the Futian dataset and the nine districts' areas."""
-    drop_database(url)
-    create_database(url)
-    upgrade(url)
-    from sqlalchemy import create_engine
-
+def prepare(url: str, owner_url: str) -> None:
+    """A fresh benchmark database with the Futian dataset and the nine districts' areas, made by
+    the schema's owner and loaded, like everything after, by the application's role (``url``)."""
+    drop_database(owner_url)
+    create_database(owner_url)
+    upgrade(owner_url, app_role=make_url(url).username)
     engine = create_engine(url, connect_args=CONNECT_ARGS)
     with session_scope(engine) as session:
         load_dataset(session)
@@ -98,7 +98,7 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
-def generate(engine: Engine, n_units: int) -> None:
+def generate(engine: Engine, n_units: int, owner: Engine | None = None) -> None:
     """Replace the synthetic Shenzhen units with ``n_units`` new ones (and their parks/tenants)."""
     n_parks = max(20, n_units // UNITS_PER_PARK)
     with session_scope(engine) as session:
@@ -109,5 +109,6 @@ def generate(engine: Engine, n_units: int) -> None:
                     session.execute(text(statement), params)
     # Replacing a million rows leaves them dead in the table; autovacuum would reclaim them in
     # service, but a benchmark must not time scans over the previous scale's corpses.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    # VACUUM needs the tables' owner.
+    with (owner or engine).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM (ANALYZE) space_units, tenants, parks"))

@@ -13,18 +13,23 @@ import json
 import platform
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import joblib
-import numpy as np
-import scipy
-import sklearn
+from typing import TYPE_CHECKING, Any
 
 from matching.features import FEATURES
-from matching.models import PlacementRanker
+
+if TYPE_CHECKING:
+    from matching.models import PlacementRanker
 
 MODEL_FILE = "ranker.joblib"
 META_FILE = "ranker.json"
+TREES_FILE = "ranker-trees.npz"  # the same trees as plain arrays (matching.trees)
+_PLAIN = {"on": False}
+
+
+def use_plain_trees() -> None:
+    """Score with numpy's walk of the saved trees instead of unpickling scikit-learn's model: a
+    one-off command (`spacemap match`) then never imports scikit-learn. Same scores."""
+    _PLAIN["on"] = True
 
 
 class ArtifactMismatch(RuntimeError):
@@ -38,15 +43,25 @@ class LoadedModel:
 
 
 def save(model: PlacementRanker, directory: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    import joblib
+    import numpy as np
+    import scipy
+    import sklearn
+
+    from matching.trees import PlainTrees
+
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
     joblib.dump(model, model_path)
     digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    trees_path = directory / TREES_FILE
+    PlainTrees.from_ranker(model).save(trees_path)
     full = {
         "version": f"hgb-{digest[:12]}",
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "features": list(FEATURES),
         "model_sha256": digest,
+        "trees_sha256": hashlib.sha256(trees_path.read_bytes()).hexdigest(),
         "libraries": {
             "python": platform.python_version(),
             "scikit-learn": sklearn.__version__,
@@ -73,11 +88,29 @@ def load(directory: Path) -> LoadedModel | None:
     key = (directory.resolve(), meta_path.stat().st_mtime_ns, model_path.stat().st_mtime_ns)
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = _load_checked(meta_path, model_path)
+        plain = _load_plain(meta_path, directory / TREES_FILE) if _PLAIN["on"] else None
+        _CACHE[key] = plain or _load_checked(meta_path, model_path)
     return _CACHE[key]
 
 
+def _load_plain(meta_path: Path, trees_path: Path) -> LoadedModel | None:
+    """The plain trees, if they are there and are the ones the metadata describes."""
+    from matching.trees import PlainTrees
+
+    meta = json.loads(meta_path.read_text("utf-8"))
+    if meta.get("features") != list(FEATURES) or not trees_path.exists():
+        return None
+    if hashlib.sha256(trees_path.read_bytes()).hexdigest() != meta.get("trees_sha256"):
+        return None
+    return LoadedModel(PlainTrees.load(trees_path), meta)
+
+
 def _load_checked(meta_path: Path, model_path: Path) -> LoadedModel:
+    """Libraries are imported here (not at the top): the rule score, with no model trained,
+    never pays for scikit-learn."""
+    import joblib
+    import sklearn
+
     meta = json.loads(meta_path.read_text("utf-8"))
     if meta.get("features") != list(FEATURES):
         raise ArtifactMismatch(

@@ -16,14 +16,6 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupShuffleSplit
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from matching.features import FEATURES, rule_score
@@ -73,7 +65,16 @@ class PlacementRanker:
     def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> PlacementRanker:
         """Boost on some companies; on the others, stop boosting when their loss stops falling,
         then calibrate. Held-out *companies*, not rows: a company's pairs are not independent.
-        Stopping early is also what keeps matching fast — every tree costs time per search."""
+        Stopping early is also what keeps matching fast — every tree costs time per search.
+
+        scikit-learn is imported here, not at the top: scoring a loaded model imports only what
+        unpickling needs, which keeps a one-off `spacemap match` quick to start."""
+        from sklearn.base import clone
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.frozen import FrozenEstimator
+        from sklearn.model_selection import GroupShuffleSplit
+
         split = GroupShuffleSplit(
             1, test_size=self.calibration_share, random_state=self.random_state
         )
@@ -118,6 +119,10 @@ class PairwiseLogistic:
     """Logistic regression on feature differences (placed minus not placed) — a comparison."""
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> PairwiseLogistic:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
         Z = X.fillna(X.median()).fillna(0.0).to_numpy()
         diffs = []
         for g in np.unique(groups):

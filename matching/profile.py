@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from spacemap.numbers import Finite
 from spacemap.taxonomy import area_codes, sectors, suggest
 from spacemap.text import PlainText
 from spacemap.vocab import STAGES, UNIT_FEATURES, ZONE_CODES
@@ -66,9 +67,13 @@ class CompanyProfile(BaseModel):
     secondary_industries: list[str] = Field(default_factory=list, max_length=10)
     stage: Stage
     headcount: int = Field(ge=1, le=1_000_000)
-    min_area_m2: float = Field(ge=1, le=1_000_000, description="最小面积 / minimum floor space, m²")
-    max_area_m2: float = Field(ge=1, le=1_000_000, description="最大面积 / maximum floor space, m²")
-    max_rent_cny_m2_month: float = Field(ge=1, le=10_000, description="预算 / budget, 元/m²/month")
+    min_area_m2: Finite = Field(
+        ge=1, le=1_000_000, description="最小面积 / minimum floor space, m²"
+    )
+    max_area_m2: Finite = Field(
+        ge=1, le=1_000_000, description="最大面积 / maximum floor space, m²"
+    )
+    max_rent_cny_m2_month: Finite = Field(ge=1, le=10_000, description="预算 / budget, 元/m²/month")
     required_features: list[Feature] = Field(default_factory=list, max_length=len(UNIT_FEATURES))
     move_in_by: dt.date | None = Field(
         None, description="最晚入驻日期 / latest move-in date; units free later are infeasible"

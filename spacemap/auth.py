@@ -7,25 +7,50 @@ for high-entropy tokens (nothing to brute-force); slow hashing is for passwords,
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from spacemap.i18n import Msg, _
+
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+# User names, as the database's CHECK (migration 0003) and every edge (API, CLI) accept them.
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{2,63}$"
+USERNAME_RULE = _(
+    "3 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
+    "starting with a letter or a digit"
+)
 
 
 class WeakPassword(ValueError):
-    pass
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.render("en"))
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message.render()
+
+
+def username_problem(username: str) -> Msg | None:
+    """Why ``username`` cannot be a user name, or None if it can."""
+    if re.fullmatch(USERNAME_PATTERN, username):
+        return None
+    return _("the user name '%(name)s' is not allowed: %(rule)s", name=username, rule=USERNAME_RULE)
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(
-            f"password must have at least {MIN_PASSWORD_LENGTH} characters / "
-            f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+            _("the password must have at least %(n)d characters", n=MIN_PASSWORD_LENGTH)
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(
+            _("the password must have at most %(n)d characters", n=MAX_PASSWORD_LENGTH)
         )
 
 

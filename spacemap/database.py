@@ -123,6 +123,50 @@ def read_request_session() -> Iterator[Session]:
         yield session
 
 
+# Answers that mean "you will never get in by waiting" (psycopg reports connection failures
+# without a SQLSTATE, so the server's words are what there is to go by).
+_REFUSALS = ("password authentication failed", "no password supplied", "does not exist",
+             "no pg_hba.conf entry", "permission denied", "SSL")  # fmt: skip
+
+
+def wait_for_database(
+    url: str,
+    timeout_s: float = 60.0,
+    on_retry: Callable[[int, float, str], None] | None = None,
+    first_delay_s: float = 0.5,
+    max_delay_s: float = 8.0,
+) -> None:
+    """Return once the server behind ``url`` answers, retrying with exponential backoff.
+
+    A container's app can start before its database has finished initialising; a wrong password
+    or a missing database is not "not yet" and is raised at once (a missing database counts as
+    an answer: `spacemap db up` creates it)."""
+    from sqlalchemy import pool
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args={"connect_timeout": 5})
+    deadline = time.monotonic() + timeout_s
+    delay, attempt = first_delay_s, 1
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except OperationalError as exc:
+                said = str(exc.orig)
+                if 'database "' in said and "does not exist" in said:
+                    return  # the server answered: that database is not made yet
+                if any(r in said for r in _REFUSALS) or time.monotonic() + delay > deadline:
+                    raise
+                lines = said.strip().splitlines()
+                if on_retry is not None:
+                    on_retry(attempt, delay, lines[-1] if lines else type(exc.orig).__name__)
+                time.sleep(delay)
+                delay, attempt = min(delay * 2, max_delay_s), attempt + 1
+    finally:
+        engine.dispose()
+
+
 def _admin_engine(url: str) -> Engine:
     """An autocommit connection to the server's maintenance database."""
     return create_engine(
@@ -138,13 +182,67 @@ def database_exists(url: str) -> bool:
 
 
 def create_database(url: str) -> None:
-    """Create the database named in ``url`` (if missing) with PostGIS enabled."""
+    """Create the database named in ``url`` (if missing) with PostGIS enabled.
+
+    Copied from template1 when that is UTF-8 (the embedded cluster's has PostGIS installed, so a
+    role that is not a superuser can create a database with it), else from template0."""
     name = make_url(url).database
     if not database_exists(url):
         with _admin_engine(url).connect() as conn:
-            conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+            utf8 = conn.execute(
+                text("SELECT pg_encoding_to_char(encoding) = 'UTF8' FROM pg_database "
+                     "WHERE datname = 'template1'")
+            ).scalar()  # fmt: skip
+            template = "template1" if utf8 else "template0"
+            conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE {template}"))
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+
+
+# Tables whose rows are history: the application may add rows, never change or remove them.
+APPEND_ONLY = ("audit_log", "dataset_loads")
+
+
+def grant_to_app(owner_url: str, app_role: str) -> None:
+    """What the application role may do in the owner's database: read and write rows, use the
+    sequences, and nothing more — no DDL, no TRUNCATE, and only INSERT and SELECT on history.
+
+    Default privileges give tables a later migration creates the same grants; the exceptions
+    are re-applied after every migration (``spacemap.migrate.upgrade``)."""
+    role = f'"{app_role}"'
+    engine = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        database = conn.execute(text("SELECT current_database()")).scalar_one()
+        conn.execute(text(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {role}'))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+        conn.execute(text(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}"
+        ))  # fmt: skip
+        conn.execute(text(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}"
+        ))  # fmt: skip
+        owned = conn.execute(text(
+            "SELECT c.relname, c.relkind FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') "
+            "AND pg_get_userbyid(c.relowner) = current_user"
+        )).all()  # fmt: skip
+        for name, kind in owned:
+            if kind == "S":
+                conn.execute(text(f'GRANT USAGE, SELECT ON SEQUENCE "{name}" TO {role}'))
+                continue
+            conn.execute(text(f'REVOKE ALL ON TABLE "{name}" FROM {role}'))
+            if name in APPEND_ONLY:
+                grant = "SELECT, INSERT"
+            elif name == "alembic_version" or kind in ("v", "m"):
+                grant = "SELECT"
+            else:
+                grant = "SELECT, INSERT, UPDATE, DELETE"
+            conn.execute(text(f'GRANT {grant} ON TABLE "{name}" TO {role}'))
+    engine.dispose()
 
 
 def drop_database(url: str) -> None:

@@ -12,12 +12,11 @@ from typing import Annotated
 import typer
 
 from spacemap.i18n import _, locale_from_environment, ngettext, set_locale
+from spacemap.terminal import h, new_app
 
-data_app = typer.Typer(
-    help="数据报告 / Data report: whitelist conflicts and plan indicators, with citations."
-)
+data_app = new_app(_("Data report: whitelist conflicts and plan indicators, with citations."))
 
-JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+JsonOption = Annotated[bool, typer.Option("--json", help=h(_("machine-readable output")))]
 
 
 def _session_rows(read):  # a store function: its rows, read in one transaction
@@ -27,9 +26,10 @@ def _session_rows(read):  # a store function: its rows, read in one transaction
         return read(session)
 
 
-@data_app.command("conflicts")
+@data_app.command(
+    "conflicts", help=h(_("Documented park fields the area's whitelist does not admit."))
+)
 def conflicts(as_json: JsonOption = False) -> None:
-    """片区清单与园区文件的冲突 / Documented park fields the area's whitelist does not admit."""
     from spacemap.i18n import label
     from spacemap.store.conflicts import whitelist_conflicts
     from spacemap.taxonomy import sectors

@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,13 +21,23 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", app_role: str | None = None) -> None:
+    """Migrate as the schema's owner (``url``); then, if the application connects as another
+    role, grant that role what it may do (spacemap.database.grant_to_app)."""
     command.upgrade(alembic_config(url), revision)
+    if app_role and app_role != make_url(url).username:
+        from spacemap.database import grant_to_app
+
+        grant_to_app(url, app_role)
 
 
 def current_revision(url: str) -> str | None:
-    with create_engine(url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
 
 
 def head_revision() -> str | None:

@@ -135,4 +135,5 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "register": ("企业自助注册", "company registered itself"),
     "confirm": ("确认企业注册", "company registration confirmed"),
     "decline": ("拒绝企业注册", "company registration declined"),
+    "load": ("加载福田数据集", "dataset loaded"),
 }

@@ -35,15 +35,43 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    base = make_url(get_settings().url())
+# The server's URLs as the run began (the owner's, the app's); fixtures below point
+# SPACEMAP_DATABASE_URL at the test database for the app under test, so they are read once.
+_SERVER = (get_settings().owner_url(), get_settings().url())
+
+
+def _fresh_urls() -> tuple[str, str]:
+    """A new database's URLs: the schema owner's (creates and migrates) and the app's."""
     name = f"spacemap_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = base.set(database=name).render_as_string(hide_password=False)
-    create_database(url)
-    upgrade(url)
-    yield url
-    drop_database(url)
+    owner, app = (
+        make_url(u).set(database=name).render_as_string(hide_password=False) for u in _SERVER
+    )
+    return owner, app
+
+
+def _create(owner: str, app: str) -> None:
+    create_database(owner)
+    upgrade(owner, app_role=make_url(app).username)
+
+
+@pytest.fixture(scope="session")
+def database_urls() -> Iterator[tuple[str, str]]:
+    owner, url = _fresh_urls()
+    _create(owner, url)
+    yield owner, url
+    drop_database(owner)
+
+
+@pytest.fixture(scope="session")
+def database_url(database_urls: tuple[str, str]) -> str:
+    """The test database as the application connects to it (its own role, not the owner)."""
+    return database_urls[1]
+
+
+@pytest.fixture(scope="session")
+def owner_url(database_urls: tuple[str, str]) -> str:
+    """The test database as the role that owns its schema and runs migrations."""
+    return database_urls[0]
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +103,18 @@ def cli_env(database_url: str, engine: Engine) -> dict[str, str]:
 
 
 def run_cli(
-    env: dict[str, str], *args: str, stdin: str | None = None
+    env: dict[str, str],
+    *args: str,
+    stdin: str | None = None,
+    lang: str | None = None,
+    columns: int = 200,
 ) -> subprocess.CompletedProcess:
+    """The real `spacemap` command; ``lang`` picks its language (SPACEMAP_LANG), ``columns`` the
+    terminal's width."""
+    chosen = {"SPACEMAP_LANG": lang} if lang else {}
     return subprocess.run(
         [str(BIN / "spacemap"), *args],
-        env={**env, "COLUMNS": "200"},
+        env={**env, "COLUMNS": str(columns), **chosen},
         capture_output=True,
         text=True,
         input=stdin,
@@ -96,19 +131,16 @@ def free_port() -> int:
 @contextmanager
 def loaded_database() -> Iterator[str]:
     """Another fresh database, migrated and loaded, for a test that must not share state."""
-    base = make_url(get_settings().url())
-    name = f"spacemap_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = base.set(database=name).render_as_string(hide_password=False)
-    create_database(url)
+    owner, url = _fresh_urls()
     try:
-        upgrade(url)
+        _create(owner, url)
         eng = create_engine(url)
         with session_scope(eng) as session:
             load_dataset(session)
         eng.dispose()
         yield url
     finally:
-        drop_database(url)
+        drop_database(owner)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.conftest import PASSWORD, ROOT, bearer, loaded_database, run_cli, serving, token
 
@@ -75,11 +76,11 @@ def private_server() -> Iterator[tuple[str, dict[str, str]]]:
     with loaded_database() as url, serving(url) as base:
         env = {**os.environ, "SPACEMAP_DATABASE_URL": url, "SPACEMAP_NEW_PASSWORD": PASSWORD}
         assert run_cli(env, "users", "create-admin", "admin").returncode == 0
-        yield base, bearer(token(base, "admin"))
+        yield base, bearer(token(base, "admin")), url
 
 
 def test_admin_imports_a_register_all_or_nothing(private_server: tuple) -> None:
-    server, admin = private_server
+    server, admin, _url = private_server
     good = "name_zh,park_type,lng,lat\n测试导入园区（合成）,incubator,114.05,22.54\n"
     bad = "name_zh,park_type,lng,lat\n坏行,castle,114.05,22.54\n另一个,incubator,200,22.54\n"
     url = f"{server}/api/imports/parks"
@@ -114,3 +115,43 @@ def test_the_sign_in_cookie_only_works_for_the_pages_own_scripts(
         assert browser.get("/api/me").status_code == 401
         mine = browser.get("/api/me", headers={"X-Requested-With": "spacemap"})
         assert mine.status_code == 200 and mine.json()["role"] == "planner"
+
+
+def test_an_import_speaks_to_a_web_client_in_its_language(private_server: tuple) -> None:
+    """No CLI advice (`--encoding`) in the API's answer, every row's problems, in the language
+    the request asked for, and a count of what was not listed."""
+    server, admin, _url = private_server
+    url = f"{server}/api/imports/parks"
+    gbk = "name_zh,park_type,lng,lat\n编码测试园区,incubator,114.05,22.54\n".encode("gb18030")
+    for lang, words in [("en", "not utf-8 text"), ("zh", "不是 utf-8 文本")]:
+        reply = httpx.post(url, files={"file": ("p.csv", gbk, "text/csv")},
+                           headers={**admin, "Accept-Language": lang})  # fmt: skip
+        assert reply.status_code == 422
+        [error] = reply.json()["errors"]
+        assert error["field"] == "encoding" and words in error["reason"]
+        assert "--encoding" not in reply.text
+    rows = "".join(f"园{i},castle,114.05,22.54\n" for i in range(250))
+    many = httpx.post(url, files={"file": ("p.csv", "name_zh,park_type,lng,lat\n" + rows)},
+                      headers={**admin, "Accept-Language": "en"})  # fmt: skip
+    body = many.json()
+    assert many.status_code == 422 and body["total"] == 250 and len(body["errors"]) == 200
+    assert "250 problems" in body["detail"] and "and 50 more problems" in body["detail"]
+    big = b"name_zh,park_type,lng,lat\n" + b"x" * (17 * 1024 * 1024)
+    too_big = httpx.post(url, files={"file": ("big.csv", big)}, headers=admin, timeout=60)
+    assert too_big.status_code == 413 and too_big.json()["field"] == "file"
+
+
+def test_an_api_import_is_audited_with_the_admin_and_the_file(private_server: tuple) -> None:
+    server, admin, url = private_server
+    good = "name_zh,park_type,lng,lat\n审计导入园区（合成）,incubator,114.05,22.54\n"
+    done = httpx.post(f"{server}/api/imports/parks", headers=admin,
+                      files={"file": ("登记表.csv", good, "text/csv")})  # fmt: skip
+    assert done.status_code == 200, done.text
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        entry = conn.execute(
+            text("SELECT actor, actor_role, entity, action, after FROM audit_log "
+                 "WHERE reason = '登记表.csv'")
+        ).one()  # fmt: skip
+    engine.dispose()
+    assert entry[:4] == ("admin", "admin", "dataset", "import") and entry.after["rows"] == 1

@@ -30,3 +30,11 @@ def test_the_tipg_comparison_is_judged_per_query() -> None:
     }
     text = "\n".join(targets([], {}, peer))
     assert "(items limit=1000): 1.50× — met" in text and "(bbox): 0.90× — **missed**" in text
+
+
+def test_the_command_line_targets_are_judged_on_the_median() -> None:
+    figures = {"spacemap --help": {"min": 0.2, "median": 0.3, "max": 0.9},
+               "spacemap match": {"min": 1.2, "median": 1.8, "max": 2.0}}  # fmt: skip
+    text = "\n".join(targets([], {}, None, figures))
+    assert "`spacemap --help` < 0.5 s (median): 0.30 s — met" in text
+    assert "`spacemap match` < 1.5 s (median): 1.80 s — **missed** (1.2× over)" in text

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from spacemap.coords import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from spacemap.ingest.importer import import_file
 from spacemap.ingest.issues import ImportRejected
-from tests.conftest import run_cli
+from spacemap.ingest.readers import Limits
+from spacemap.store.audit import Actor
+from tests.conftest import loaded_database, run_cli
 
 # A point in 车公庙 (inside the 大金沙-车公庙 area), WGS84; and one in Nanshan.
 CGM = (114.0185, 22.5385)
@@ -153,29 +155,35 @@ def test_units_import_and_inherit_the_parks_location(session: Session, tmp_path:
 # -- bad files: each is refused whole, with the row and field named -----------------------------
 
 
+def english(issues: list) -> list[tuple[int | None, str, str]]:
+    return [(i.row, i.field, i.message.render("en")) for i in issues]
+
+
 def test_missing_column(session: Session, tmp_path: Path) -> None:
     issues = rejected(session, tmp_path, "parks", "p.csv", "name_zh,lng,lat\n测试,114.02,22.54\n")
     assert [(i.row, i.field) for i in issues] == [(None, "park_type")]
-    assert "missing column" in issues[0].message
+    assert "missing" in issues[0].message.render("en")
 
 
 def test_unknown_industry_suggests_the_near_miss(session: Session, tmp_path: Path) -> None:
     issues = rejected(
         session, tmp_path, "parks", "p.csv", PARK_HEADER + park_row("甲", industries="fintec")
     )
-    assert [(i.row, i.field) for i in issues] == [(1, "industries")]
-    assert "'fintec'" in issues[0].message and "'fintech'" in issues[0].message
+    [(row, field, message)] = english(issues)
+    assert (row, field) == (1, "industries")
+    assert "'fintec'" in message and "'fintech'" in message
+    assert "“fintech”" in issues[0].message.render("zh"), "the same issue reads in Chinese"
 
 
 def test_point_outside_futian(session: Session, tmp_path: Path) -> None:
     content = PARK_HEADER + park_row("甲") + park_row("乙", *NANSHAN)
     issues = rejected(session, tmp_path, "parks", "p.csv", content)
     assert [(i.row, i.field) for i in issues] == [(2, "lng/lat")]
-    assert "outside Futian" in issues[0].message
+    assert "outside Futian" in issues[0].message.render("en")
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("-50", "greater than 0"), ("abc", "valid number")]
+    ("value", "expected"), [("-50", "more than 0"), ("abc", "must be a number")]
 )
 def test_negative_or_non_numeric_area(
     session: Session, tmp_path: Path, value: str, expected: str
@@ -184,21 +192,66 @@ def test_negative_or_non_numeric_area(
         session, tmp_path, "parks", "p.csv", PARK_HEADER + park_row("甲", floor_area_m2=value)
     )
     assert [(i.row, i.field) for i in issues] == [(1, "floor_area_m2")]
-    assert expected in issues[0].message
+    assert expected in issues[0].message.render("en")
 
 
 def test_available_more_than_capacity(session: Session, tmp_path: Path) -> None:
     content = UNIT_HEADER + "X-1,天安数码城,100,150,90,false,,2027-01-01\n"
     issues = rejected(session, tmp_path, "units", "u.csv", content)
     assert [(i.row, i.field) for i in issues] == [(1, "available_m2")]
-    assert "150" in issues[0].message and "100" in issues[0].message
+    assert "150" in issues[0].message.render("en") and "100" in issues[0].message.render("en")
 
 
-def test_duplicate_name(session: Session, tmp_path: Path) -> None:
+def test_a_duplicate_name_is_reported_as_the_user_wrote_it(
+    session: Session, tmp_path: Path
+) -> None:
     content = PARK_HEADER + park_row("甲") + park_row("乙") + park_row("甲")
     issues = rejected(session, tmp_path, "parks", "p.csv", content)
-    assert [(i.row, i.field) for i in issues] == [(3, "code"), (3, "name_zh")]
-    assert "first at row 1" in issues[1].message
+    assert english(issues) == [(3, "name_zh", "'甲' is already in row 1")]
+    coded = "code,name_zh,park_type,lng,lat\ntest-a,丙,incubator,114.0185,22.5385\n"
+    coded += "test-a,丁,incubator,114.0185,22.5385\n"
+    assert english(rejected(session, tmp_path, "parks", "c.csv", coded)) == [
+        (2, "code", "'test-a' is already in row 1")
+    ]
+
+
+def test_every_problem_of_every_row_is_listed(session: Session, tmp_path: Path) -> None:
+    """A bad area does not hide a bad industry, nor a negative rent an unknown park."""
+    parks = PARK_HEADER + park_row("甲", floor_area_m2="-100", industries="fintec")
+    assert {(i.row, i.field) for i in rejected(session, tmp_path, "parks", "p.csv", parks)} == {
+        (1, "floor_area_m2"), (1, "industries"),
+    }  # fmt: skip
+    units = UNIT_HEADER + "X-1,无此园区,100,50,-5,perhaps,sauna,2027-13-45\n"
+    assert {(i.row, i.field) for i in rejected(session, tmp_path, "units", "u.csv", units)} == {
+        (1, "park"), (1, "rent_cny_m2_month"), (1, "is_low_cost"), (1, "features"),
+        (1, "available_from"),
+    }  # fmt: skip
+
+
+def test_swapped_coordinates_are_called_swapped(session: Session, tmp_path: Path) -> None:
+    content = PARK_HEADER + park_row("甲", lng=CGM[1], lat=CGM[0])
+    [(row, field, message)] = english(rejected(session, tmp_path, "parks", "p.csv", content))
+    assert (row, field) == (1, "lng/lat") and "look swapped" in message
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e309", "Infinity"])
+@pytest.mark.parametrize("column", ["capacity_m2", "available_m2", "rent_cny_m2_month"])
+def test_non_finite_numbers_are_refused_by_row(
+    session: Session, tmp_path: Path, value: str, column: str
+) -> None:
+    cells = {"capacity_m2": "300", "available_m2": "100", "rent_cny_m2_month": "90"}
+    cells[column] = value
+    line = f"X-1,天安数码城,{cells['capacity_m2']},{cells['available_m2']},"
+    line += f"{cells['rent_cny_m2_month']},false,,2027-01-01\n"
+    issues = english(rejected(session, tmp_path, "units", "u.csv", UNIT_HEADER + line))
+    assert [(row, field) for row, field, _m in issues] == [(1, column)]
+    assert "finite" in issues[0][2] or "more than 0" in issues[0][2]
+
+
+def test_control_characters_in_names_are_refused(session: Session, tmp_path: Path) -> None:
+    issues = rejected(session, tmp_path, "parks", "p.csv", PARK_HEADER + park_row("响铃\x07园"))
+    [(row, field, message)] = english(issues)
+    assert (row, field) == (1, "name_zh") and "control characters" in message
 
 
 def test_broken_geometry(session: Session, tmp_path: Path) -> None:
@@ -209,10 +262,42 @@ def test_broken_geometry(session: Session, tmp_path: Path) -> None:
          "geometry": {"type": "LineString", "coordinates": [list(CGM), [114.03, 22.54]]}},
         {"type": "Feature", "properties": {"name_zh": "丙", "park_type": "incubator"},
          "geometry": None},
+        {"type": "Feature", "properties": {"name_zh": "丁", "park_type": "incubator"},
+         "geometry": {"type": "Point", "coordinates": [*CGM, 35.0]}},
     ]}  # fmt: skip
     issues = rejected(session, tmp_path, "parks", "p.geojson", json.dumps(doc, ensure_ascii=False))
-    assert [(i.row, i.field) for i in issues] == [(2, "geometry"), (3, "geometry")]
-    assert "LineString" in issues[0].message
+    assert [(i.row, i.field) for i in issues] == [(2, "geometry"), (3, "geometry"), (4, "geometry")]
+    assert "LineString" in str(issues[0].message.render("en"))
+    assert "3-D" in issues[2].message.render("en")
+
+
+def test_a_3d_geopackage_point_is_refused(session: Session, tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"name_zh": ["测试园高"], "park_type": ["incubator"]},
+                             geometry=[shapely.Point(*CGM, 20.0)], crs="EPSG:4326")  # fmt: skip
+    frame.to_file(tmp_path / "z.gpkg", driver="GPKG")
+    with pytest.raises(ImportRejected) as info:
+        import_file(session, "parks", tmp_path / "z.gpkg")
+    assert english(info.value.issues) == [(1, "geometry", "the point has a height (3-D); give "
+                                           "2-D points")]  # fmt: skip
+
+
+def test_an_unknown_crs_is_refused_not_read_as_wgs84(session: Session, tmp_path: Path) -> None:
+    feature = {"type": "Feature", "properties": {"name_zh": "甲", "park_type": "incubator"},
+               "geometry": {"type": "Point", "coordinates": list(CGM)}}  # fmt: skip
+    unknown = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::999999"}}
+    doc = {"type": "FeatureCollection", "features": [feature], "crs": unknown}
+    issues = rejected(session, tmp_path, "parks", "p.geojson", json.dumps(doc, ensure_ascii=False))
+    [(row, field, message)] = english(issues)
+    assert (row, field) == (None, "crs") and "EPSG::999999" in message and "not known" in message
+
+
+def test_broken_geojson_is_located_without_gdal_advice(session: Session, tmp_path: Path) -> None:
+    text_ = '{"type": "FeatureCollection",\n "features": [ {"type": "Feature",, } ]}'
+    [(row, field, message)] = english(rejected(session, tmp_path, "parks", "p.geojson", text_))
+    assert (row, field) == (None, "(file)") and "line 2" in message
+    assert "driver" not in message.lower() and "GDAL" not in message
+    issues = english(rejected(session, tmp_path, "parks", "q.gpkg", b"not a geopackage"))
+    assert issues == [(None, "(file)", "the file could not be read as a GeoPackage")]
 
 
 def test_wrong_encoding_names_the_likely_one(session: Session, tmp_path: Path) -> None:
@@ -220,8 +305,9 @@ def test_wrong_encoding_names_the_likely_one(session: Session, tmp_path: Path) -
         "gb18030"
     )
     issues = rejected(session, tmp_path, "parks", "p.csv", content)
-    assert [(i.row, i.field) for i in issues] == [(None, "(file)")]
-    assert "not valid utf-8" in issues[0].message and "--encoding" in issues[0].message
+    assert [(i.row, i.field) for i in issues] == [(None, "encoding")]
+    assert "not utf-8 text" in issues[0].message.render("en")
+    assert issues[0].hint and issues[0].hint.lower().startswith("gb")
 
 
 def test_the_right_encoding_option_makes_it_land(session: Session, tmp_path: Path) -> None:
@@ -242,6 +328,12 @@ def test_every_problem_is_listed_at_once(session: Session, tmp_path: Path) -> No
     }  # fmt: skip
 
 
+def test_a_row_with_the_wrong_number_of_cells(session: Session, tmp_path: Path) -> None:
+    content = PARK_HEADER + park_row("甲") + "乙,only,three\n"
+    [(row, field, message)] = english(rejected(session, tmp_path, "parks", "p.csv", content))
+    assert (row, field) == (2, "(row)") and "3 cells" in message and "8" in message
+
+
 @pytest.mark.parametrize(
     ("line", "field"),
     [
@@ -256,6 +348,33 @@ def test_bad_unit_rows(session: Session, tmp_path: Path, line: str, field: str) 
     assert [(i.row, i.field) for i in issues] == [(1, field)]
 
 
+def test_caps_on_size_rows_and_listed_problems(session: Session, tmp_path: Path) -> None:
+    rows = "".join(park_row(f"甲{i}", park_type="castle") for i in range(300))
+    path = write(tmp_path, "p.csv", PARK_HEADER + rows)
+    with pytest.raises(ImportRejected) as info:
+        import_file(session, "parks", path)
+    assert info.value.total == 300 and len(info.value.issues) == ImportRejected.MAX_LISTED
+    assert info.value.unlisted().render("en") == "and 100 more problems not listed"
+    for limits, words in [(Limits(max_rows=100), "300 rows"), (Limits(max_bytes=1000), "MB")]:
+        with pytest.raises(ImportRejected) as info:
+            import_file(session, "parks", path, limits=limits)
+        [(row, _field, message)] = english(info.value.issues)
+        assert row is None and words in message and "split the file" in message
+    assert info.value.summary().render("en") == "1 problem, nothing was written"
+
+
+def test_an_import_is_audited_with_who_and_what(session: Session, tmp_path: Path) -> None:
+    path = write(tmp_path, "register-2026.csv", PARK_HEADER + park_row("审计测试园"))
+    actor = Actor(id=None, username="cli:tester", role="admin")
+    import_file(session, "parks", path, actor=actor)
+    entry = session.execute(
+        text("SELECT actor, entity, entity_id, action, reason, after FROM audit_log "
+             "ORDER BY id DESC LIMIT 1")
+    ).one()  # fmt: skip
+    assert entry[:5] == ("cli:tester", "dataset", "import:parks", "import", "register-2026.csv")
+    assert entry.after["rows"] == 1 and entry.after["created"] == 1 and entry.after["sha256"]
+
+
 def test_cli_refuses_a_bad_file_and_writes_nothing(
     cli_env: dict, session: Session, tmp_path: Path
 ) -> None:
@@ -265,14 +384,36 @@ def test_cli_refuses_a_bad_file_and_writes_nothing(
         "p.csv",
         PARK_HEADER + park_row("甲", floor_area_m2="-1") + park_row("乙", *NANSHAN),
     )
-    proc = run_cli(cli_env, "import", "parks", str(path), "--crs", "wgs84")
+    proc = run_cli(cli_env, "import", "parks", str(path), "--crs", "wgs84", lang="en")
     assert proc.returncode == 1
     assert "floor_area_m2" in proc.stderr and "outside Futian" in proc.stderr
-    assert "nothing written" in proc.stderr
+    assert "nothing was written" in proc.stderr and "2 problems" in proc.stderr
+    zh = run_cli(cli_env, "import", "parks", str(path), lang="zh")
+    assert "未写入任何数据" in zh.stderr and "nothing was written" not in zh.stderr
     assert count(session, "parks") == before
+
+
+def test_cli_says_which_encoding_to_try(cli_env: dict, tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", (PARK_HEADER + park_row("编码园")).encode("gb18030"))
+    proc = run_cli(cli_env, "import", "parks", str(path), lang="en")
+    assert proc.returncode == 1 and "--encoding gb" in proc.stderr.lower()
+
+
+def test_cli_reports_success_in_the_users_language(cli_env: dict, tmp_path: Path) -> None:
+    rows = park_row("语言测试园（合成）") + park_row("语言测试园二（合成）")
+    path = write(tmp_path, "p.csv", PARK_HEADER + rows)
+    with loaded_database() as url:  # this import commits: not into the shared database
+        env = {**cli_env, "SPACEMAP_DATABASE_URL": url}
+        en = run_cli(env, "import", "parks", str(path), lang="en")
+        assert en.returncode == 0, en.stderr
+        assert "Imported 2 parks: 2 new, 0 updated." in en.stdout
+        zh = run_cli(env, "import", "parks", str(path), lang="zh")
+        assert "已导入 2 个园区：新增 0，更新 2。" in zh.stdout
 
 
 def test_cli_rejects_an_unknown_crs(cli_env: dict, tmp_path: Path) -> None:
     path = write(tmp_path, "p.csv", PARK_HEADER + park_row("甲"))
-    proc = run_cli(cli_env, "import", "parks", str(path), "--crs", "mars")
-    assert proc.returncode == 2 and "--crs must be" in proc.stderr
+    proc = run_cli(cli_env, "import", "parks", str(path), "--crs", "mars", lang="en")
+    assert proc.returncode == 2 and "crs must be" in proc.stderr
+    proc = run_cli(cli_env, "import", "parks", str(path), "--crs", "EPSG:999999", lang="en")
+    assert proc.returncode == 2 and "EPSG:999999 is not a known" in proc.stderr

@@ -284,10 +284,13 @@ def test_the_ranker_beats_the_rule_score_on_held_out_companies(trained: Path) ->
 
 
 def test_cli_match_prints_sites_reasons_and_near_misses(cli_env: dict) -> None:
-    proc = run_cli(cli_env, "match", "--profile", str(ROOT / "examples" / "ai-chip-startup.json"))
+    profile = str(ROOT / "examples" / "ai-chip-startup.json")
+    proc = run_cli(cli_env, "match", "--profile", profile, lang="en")
     assert proc.returncode == 0, proc.stderr
-    assert "推荐空间 / ranked feasible sites" in proc.stdout
-    assert "nearest infeasible" in proc.stdout and "synthetic" in proc.stdout
+    assert "ranked feasible sites" in proc.stdout
+    assert "nearest units that do not fit" in proc.stdout and "synthetic" in proc.stdout
+    zh = run_cli(cli_env, "match", "--profile", profile, lang="zh")
+    assert "推荐空间" in zh.stdout and "ranked feasible sites" not in zh.stdout
     as_json = json.loads(run_cli(cli_env, "match", "--profile", str(EXAMPLES[0]), "--json").stdout)
     assert as_json["sites"][0]["rank"] == 1 and as_json["sites"][0]["reasons"]
 

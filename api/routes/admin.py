@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from api.deps import DbSession
 from api.problems import Problem
 from api.security import Admin
-from spacemap.auth import WeakPassword
+from spacemap.auth import USERNAME_PATTERN, WeakPassword
+from spacemap.i18n import _
 from spacemap.ingest.importer import import_file
 from spacemap.ingest.issues import ImportRejected
-from spacemap.ingest.readers import parse_crs
+from spacemap.ingest.readers import BadCrs, Limits, parse_crs
 from spacemap.store import audit, users
 from spacemap.text import PlainText
 from spacemap.vocab import ROLES
@@ -25,7 +26,7 @@ from spacemap.vocab import ROLES
 router = APIRouter(prefix="/api", tags=["管理 / Administration"])
 
 Role = Literal[tuple(ROLES)]  # type: ignore[valid-type]
-Username = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
+Username = Annotated[str, Path(pattern=USERNAME_PATTERN)]
 
 
 class NewUser(BaseModel):
@@ -44,7 +45,7 @@ class NewUser(BaseModel):
         },
     )
 
-    username: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+    username: str = Field(pattern=USERNAME_PATTERN)
     password: str = Field(min_length=10, max_length=256)
     role: Role
     company_name: PlainText | None = Field(None, min_length=1, max_length=128)
@@ -52,9 +53,7 @@ class NewUser(BaseModel):
     @model_validator(mode="after")
     def _company_named(self) -> NewUser:
         if self.role == "company" and not self.company_name:
-            raise ValueError(
-                "company_name is required for a company account / 企业账户须填企业名称"
-            )
+            raise ValueError(_("company_name is required for a company account"))
         return self
 
 
@@ -82,18 +81,28 @@ class ImportView(BaseModel):
 @router.post("/users", status_code=201, response_model=UserView, summary="新建用户 / Add a user")
 def add_user(session: DbSession, actor: Admin, body: NewUser) -> UserView:
     if users.by_username(session, body.username) is not None:
-        raise Problem(409, f"用户名已存在 / username {body.username!r} is taken", field="username")
+        raise Problem(
+            409, _("the user name '%(name)s' is taken", name=body.username), field="username"
+        )
     try:
         with session.begin_nested():
-            user = users.add_user(session, body.username, body.role, body.password,
-                                  body.company_name)  # fmt: skip
+            user = users.add_user(
+                session, body.username, body.role, body.password, body.company_name
+            )
     except WeakPassword as exc:
-        raise Problem(422, str(exc), field="password") from None
+        raise Problem(422, exc.message, field="password") from None
     except IntegrityError:
-        raise Problem(409, f"用户名已存在 / username {body.username!r} is taken",
-                      field="username") from None  # fmt: skip
-    audit.record(session, actor, "user", user.username, "create",
-                 after={"role": user.role, "company_name": user.company_name})  # fmt: skip
+        raise Problem(
+            409, _("the user name '%(name)s' is taken", name=body.username), field="username"
+        ) from None
+    audit.record(
+        session,
+        actor,
+        "user",
+        user.username,
+        "create",
+        after={"role": user.role, "company_name": user.company_name},
+    )
     return UserView.model_validate(user, from_attributes=True)
 
 
@@ -102,23 +111,34 @@ def list_users(session: DbSession, actor: Admin) -> list[UserView]:
     return [UserView.model_validate(u, from_attributes=True) for u in users.list_users(session)]
 
 
-@router.patch("/users/{username}", response_model=UserView,
-              summary="启用/停用用户 / Activate or deactivate")  # fmt: skip
+@router.patch(
+    "/users/{username}", response_model=UserView, summary="启用/停用用户 / Activate or deactivate"
+)
 def change_user(session: DbSession, actor: Admin, username: Username, body: UserChange) -> UserView:
     user = users.by_username(session, username)
     if user is None:
-        raise Problem(404, f"用户 {username!r} 不存在 / no user {username!r}")
+        raise Problem(404, _("there is no user '%(name)s'", name=username))
     if not body.is_active and user.id == actor.id:
-        raise Problem(409, "不能停用自己 / you cannot deactivate yourself", field="is_active")
+        raise Problem(409, _("you cannot deactivate yourself"), field="is_active")
     before = {"is_active": user.is_active}
     users.set_active(session, user, body.is_active)
-    audit.record(session, actor, "user", user.username, "activate" if body.is_active
-                 else "deactivate", before=before, after={"is_active": user.is_active})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "user",
+        user.username,
+        "activate" if body.is_active else "deactivate",
+        before=before,
+        after={"is_active": user.is_active},
+    )
     return UserView.model_validate(user, from_attributes=True)
 
 
-@router.post("/imports/{kind}", response_model=ImportView,
-             summary="导入登记数据 / Import parks or units (all or nothing)")  # fmt: skip
+@router.post(
+    "/imports/{kind}",
+    response_model=ImportView,
+    summary="导入登记数据 / Import parks or units (all or nothing)",
+)
 def import_register(
     session: DbSession,
     actor: Admin,
@@ -127,26 +147,55 @@ def import_register(
     crs: Annotated[str | None, Form(max_length=32)] = None,
     encoding: Annotated[str, Form(max_length=32)] = "utf-8",
 ) -> ImportView:
-    suffix = FsPath(file.filename or "upload.csv").suffix.lower()
+    name = FsPath(file.filename or "upload.csv").name
+    suffix = FsPath(name).suffix.lower()
     if suffix not in (".csv", ".geojson", ".json", ".gpkg"):
-        raise Problem(415, f"不支持的文件类型 / unsupported file type {suffix!r}", field="file")
+        raise Problem(
+            415,
+            _("unsupported file type '%(suffix)s': use .csv, .geojson or .gpkg", suffix=suffix),
+            field="file",
+        )
     try:
         datum = parse_crs(crs) if crs else None
-    except ValueError as exc:
-        raise Problem(422, str(exc), field="crs") from None
+    except BadCrs as exc:
+        raise Problem(422, exc.message, field="crs") from None
+    limits = Limits.from_settings()
+    data = file.file.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise Problem(
+            413,
+            _(
+                "the file is larger than %(max)s MB; import at most that much at a "
+                "time (split the file)",
+                max=f"{limits.max_bytes / 2**20:.0f}",
+            ),
+            field="file",
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = FsPath(tmp) / f"upload{suffix}"
-        path.write_bytes(file.file.read())
+        path.write_bytes(data)
         try:
             with session.begin_nested():
-                result = import_file(session, kind, path, datum, encoding)
+                result = import_file(
+                    session, kind, path, datum, encoding, actor=actor, name=name, limits=limits
+                )
         except ImportRejected as exc:
-            errors = [{"row": i.row, "field": i.field, "reason": i.message} for i in exc.issues]
-            raise Problem(422, f"拒绝导入，未写入任何数据 / {len(errors)} problems, nothing "
-                          "written", field=errors[0]["field"] if errors else None,
-                          errors=errors) from None  # fmt: skip
-    audit.record(session, actor, "dataset", f"import:{kind}", "import", reason=file.filename,
-                 after={"rows": result.rows, "created": result.created,
-                        "updated": result.updated})  # fmt: skip
-    return ImportView(rows=result.rows, created=result.created, updated=result.updated,
-                      ignored_columns=list(result.ignored_columns))  # fmt: skip
+            errors = [
+                {"row": i.row, "field": i.field, "reason": str(i.message)} for i in exc.issues
+            ]
+            detail = str(exc.summary())
+            if exc.unlisted() is not None:
+                detail += f"; {exc.unlisted()}"
+            raise Problem(
+                422,
+                detail,
+                field=errors[0]["field"] if errors else None,
+                errors=errors,
+                total=exc.total,
+            ) from None
+    return ImportView(
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        ignored_columns=list(result.ignored_columns),
+    )

@@ -16,6 +16,7 @@ from api.security import AuditReader, Company, CompanyOrReviewer, Reviewer
 from matching.applications import ApplicationPage, ApplicationView, reader, with_service
 from matching.profile import CompanyProfile
 from spacemap.i18n import _
+from spacemap.numbers import Finite
 from spacemap.store import applications as store
 from spacemap.store import audit
 from spacemap.store.audit import Actor
@@ -47,7 +48,9 @@ class NewApplication(BaseModel):
     unit_code: PlainText = Field(
         min_length=1, max_length=64, description="空间单元代码 / unit code"
     )
-    area_m2: float = Field(ge=1, le=1_000_000, description="申请面积 / floor space applied for, m²")
+    area_m2: Finite = Field(
+        ge=1, le=1_000_000, description="申请面积 / floor space applied for, m²"
+    )
     profile: CompanyProfile
     message: PlainText | None = Field(
         None, max_length=2000, description="附言 / note to the reviewer"

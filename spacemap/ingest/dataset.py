@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from geodata import built_path
 from spacemap import models
+from spacemap.i18n import Msg, _, ngettext
 from spacemap.store import (
     areas,
     audit,
@@ -31,9 +32,10 @@ from spacemap.store import (
     tenants,
     units,
 )
+from spacemap.store.audit import Actor
 from spacemap.store.common import point_ewkt, provenance_counts
 
-Progress = Callable[[str], None]
+Progress = Callable[[Msg], None]
 
 TABLES: list[type[models.Base]] = [
     models.District, models.Zone, models.Area, models.AreaPart, models.Industry,
@@ -44,6 +46,13 @@ TABLES: list[type[models.Base]] = [
 
 class DatasetInvalid(RuntimeError):
     """The data written breaks an invariant the documents impose; nothing was kept."""
+
+    def __init__(self, problems: list[Msg]) -> None:
+        super().__init__("; ".join(p.render("en") for p in problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(map(str, self.problems))
 
 
 @dataclass(frozen=True)
@@ -182,7 +191,9 @@ def _load_stations(session: Session) -> None:
     stations.upsert_stations(session, rows)
 
 
-def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
+def _load_units_and_tenants(
+    session: Session, park_ids: dict[str, int], actor: Actor = audit.SYSTEM
+) -> None:
     u = _csv("space_units.csv")
     unit_rows = [{
         "code": r.code, "park_id": park_ids[r.park_code], "floor": int(r.floor),
@@ -199,7 +210,7 @@ def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
     units.delete_synthetic_except(session, set(u["code"]))
     unit_ids = units.upsert_units(session, unit_rows)
     for change in reconciled:
-        audit.record_reconciled(session, audit.SYSTEM, change, "spacemap load", unit_ids)
+        audit.record_reconciled(session, actor, change, "spacemap load", unit_ids)
     t = _csv("tenants.csv")
     tenant_rows = [{
         "name": r.name, "park_id": park_ids[r.park_code],
@@ -233,7 +244,7 @@ def _load_indicators(session: Session) -> None:
     )  # fmt: skip
 
 
-def check_invariants(session: Session) -> list[str]:
+def check_invariants(session: Session) -> list[Msg]:
     """What the documents promise about the data, checked against the database itself."""
     problems = []
     listed = json.loads(built_path("manifest.json").read_text(encoding="utf-8"))
@@ -241,42 +252,54 @@ def check_invariants(session: Session) -> list[str]:
     for code, total in units.capacity_by_park(session).items():
         limit = listed_space.get(code, {}).get("listed_m2")
         if limit is not None and total > float(limit) + 0.5:
-            problems.append(f"park {code}: units total {total:.0f} m² > stated {limit:.0f} m²")
+            problems.append(_("park %(park)s: its units add up to %(total)s m², more than the "
+                              "%(limit)s m² the documents state", park=code,
+                              total=f"{total:.0f}", limit=f"{float(limit):.0f}"))  # fmt: skip
     area_km2 = districts.futian_area_km2(session)
     if abs(area_km2 - 78.66) / 78.66 > 0.03:
-        problems.append(f"Futian area {area_km2:.2f} km² is not within 3% of 78.66 km²")
+        problems.append(_("Futian's area comes out at %(area)s km², not within 3%% of the "
+                          "official 78.66 km²", area=f"{area_km2:.2f}"))  # fmt: skip
     outside = districts.points_in_futian(session, *parks.park_points(session))
     if not outside.all():
-        problems.append(f"{int((~outside).sum())} parks lie outside Futian")
+        n = int((~outside).sum())
+        problems.append(ngettext("%(n)d park lies outside Futian",
+                                 "%(n)d parks lie outside Futian", n))  # fmt: skip
     return problems
 
 
 def load_dataset(
-    session: Session, force: bool = True, progress: Progress | None = None
+    session: Session,
+    force: bool = True,
+    progress: Progress | None = None,
+    actor: Actor = audit.SYSTEM,
 ) -> LoadResult:
-    """Write the bundled dataset in ``session``'s transaction; the caller commits."""
+    """Write the bundled dataset in ``session``'s transaction (the caller commits), with an
+    audit entry saying who loaded which dataset."""
     say = progress or (lambda _msg: None)
     sha = dataset_sha256()
     if not force and loads.last_loaded_sha256(session) == sha:
         return LoadResult(True, sha, provenance_counts(session, TABLES))
     units.lock_for_bulk_write(session)
-    say("districts, zones, areas / 行政区、轴翼、片区")
+    say(_("districts, zones and areas"))
     area_ids = _load_geography(session)
-    say("industries and whitelists / 产业分类与正面清单")
+    say(_("industries and whitelists"))
     _load_taxonomy(session, area_ids)
-    say("parks / 园区载体")
+    say(_("parks"))
     park_ids = _load_parks(session, area_ids)
-    say("metro stations / 地铁站")
+    say(_("metro stations"))
     _load_stations(session)
-    say("space units and tenants / 空间单元与在园企业")
-    _load_units_and_tenants(session, park_ids)
-    say("plan indicators / 规划指标")
+    say(_("space units and tenants"))
+    _load_units_and_tenants(session, park_ids, actor)
+    say(_("plan indicators"))
     _load_indicators(session)
     session.flush()
-    say("checking invariants / 校验")
+    say(_("checking what the documents promise"))
     problems = check_invariants(session)
     if problems:
-        raise DatasetInvalid("; ".join(problems))
+        raise DatasetInvalid(problems)
     counts = provenance_counts(session, TABLES)
-    loads.record_load(session, sha, {t: c["rows"] for t, c in counts.items()})
+    rows = {t: c["rows"] for t, c in counts.items()}
+    loads.record_load(session, sha, rows)
+    audit.record(session, actor, "dataset", f"load:{sha[:12]}", "load", reason="spacemap load",
+                 after={"sha256": sha, "rows": rows})  # fmt: skip
     return LoadResult(False, sha, counts)

@@ -25,6 +25,13 @@ class Provenance:
     is_synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+def finite(*columns: str) -> list[CheckConstraint]:
+    """One CHECK per float column: no NaN or ±Infinity (migration 0010_cli)."""
+    from spacemap.numbers import finite_check
+
+    return [CheckConstraint(finite_check(c), name=f"{c}_finite") for c in columns]
+
+
 def valid(column: str = "geom") -> CheckConstraint:
     return CheckConstraint(f"ST_IsValid({column})", name="geom_valid")
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spacemap.models.base import Base, Provenance, point, polygons, valid
+from spacemap.models.base import Base, Provenance, finite, point, polygons, valid
 from spacemap.vocab import (
     BOUNDARY_QUALITIES,
     INDICATOR_KINDS,
@@ -85,6 +85,7 @@ class Area(Provenance, Base):
             f"boundary_quality IS NULL OR boundary_quality IN ({sql_in(BOUNDARY_QUALITIES)})",
             name="boundary_quality",
         ),
+        *finite("boundary_error_m"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +119,7 @@ class AreaPart(Provenance, Base):
             f"boundary_quality IN ({sql_in(BOUNDARY_QUALITIES)})", name="boundary_quality"
         ),
         CheckConstraint("boundary_error_m > 0", name="boundary_error_positive"),
+        *finite("boundary_error_m"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,7 +195,9 @@ class Park(Provenance, Base):
             name="areas_positive",
         ),
         CheckConstraint("documented_firms IS NULL OR documented_firms >= 0", name="firms"),
-    )
+        *finite("land_area_m2", "floor_area_m2", "low_cost_area_m2", "location_error_m",
+                "units_capacity_m2", "units_available_m2"),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(48), unique=True, nullable=False)
@@ -257,6 +261,9 @@ class SpaceUnit(Provenance, Base):
             "0 <= available_m2 AND available_m2 <= capacity_m2", name="available_within_capacity"
         ),
         CheckConstraint("rent_cny_m2_month >= 0", name="rent_non_negative"),
+        *finite(
+            "capacity_m2", "available_m2", "rent_cny_m2_month", "x_m", "y_m", "metro_m", "border_m"
+        ),
         CheckConstraint(f"features <@ ARRAY[{sql_in(UNIT_FEATURES)}]::varchar[]", name="features"),
         Index(
             "ix_space_units_park_occupancy",
@@ -313,6 +320,7 @@ class Tenant(Provenance, Base):
         CheckConstraint(f"status IN ({sql_in(TENANT_STATUSES)})", name="status"),
         CheckConstraint("headcount IS NULL OR headcount > 0", name="headcount_positive"),
         CheckConstraint("occupied_m2 IS NULL OR occupied_m2 > 0", name="occupied_positive"),
+        *finite("occupied_m2"),
         CheckConstraint("status = 'in_unit' OR unit_id IS NULL", name="unit_only_when_in"),
         UniqueConstraint("name", name="tenants_name_key"),
     )
@@ -368,6 +376,7 @@ class IndicatorValue(Provenance, Base):
         CheckConstraint(f"kind IN ({sql_in(INDICATOR_KINDS)})", name="kind"),
         CheckConstraint("qualifier IN ('=', '>', '≈', '≥')", name="qualifier"),
         UniqueConstraint("indicator_code", "year", "kind", "as_of", "citation", name="one_value"),
+        *finite("value", "scale"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

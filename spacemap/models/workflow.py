@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from spacemap.models.base import Base
+from spacemap.models.base import Base, finite
 from spacemap.vocab import APPLICATION_STATUSES, AUDIT_ENTITIES, OPEN_STATUSES, sql_in
 
 
@@ -42,6 +42,7 @@ class Application(Base):
         CheckConstraint(f"status IN ({sql_in(APPLICATION_STATUSES)})", name="status"),
         CheckConstraint("requested_m2 > 0", name="requested_positive"),
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+        *finite("requested_m2", "score"),
         Index(
             "uq_applications_open_per_unit",
             "company_id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,17 @@ class Actor:
 
 
 SYSTEM = Actor(id=None, username="system", role="admin")
+
+
+def command_line() -> Actor:
+    """Whoever runs a `spacemap` command on the server: their login name, marked as such."""
+    import getpass
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        login = f"uid {os.getuid()}"
+    return Actor(id=None, username=f"cli:{login}"[:64], role="admin")
 
 
 def record(

@@ -1,0 +1,79 @@
+"""The command line scores with the saved trees and numpy (matching.trees), not scikit-learn's
+unpickled model: the same scores, the same ranking, without importing scikit-learn."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine
+
+from matching import artifact
+from matching.match import match, score_candidates
+from matching.profile import CompanyProfile
+from matching.queries import search_params
+from matching.trees import PlainTrees
+from spacemap.database import session_scope
+from tests.conftest import ROOT
+
+PROFILES = sorted((ROOT / "examples").glob("*.json"))
+PROFILES = [p for p in PROFILES if p.name != "applications.json"]
+
+
+@pytest.fixture(scope="module")
+def model_dir(engine: Engine, tmp_path_factory) -> Path:
+    from matching.train import train
+
+    directory = tmp_path_factory.mktemp("model")
+    with session_scope(engine) as session:
+        train(session, directory, seed=0)
+    return directory
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.stem)
+def test_the_plain_trees_score_as_scikit_learn_does(
+    engine: Engine, model_dir: Path, path: Path
+) -> None:
+    full = artifact._load_checked(model_dir / artifact.META_FILE, model_dir / artifact.MODEL_FILE)
+    plain = PlainTrees.load(model_dir / artifact.TREES_FILE)
+    profile = CompanyProfile.model_validate_json(path.read_text(encoding="utf-8"))
+    with session_scope(engine) as session:
+        _c, X, expected, _o = score_candidates(session, profile, full.model, search_params(profile))
+    assert len(X) > 0
+    assert np.abs(plain.score_0_100(X) - expected).max() < 1e-9
+    holes = X.copy()  # missing values take the side each tree learned for them
+    holes.iloc[::3, :] = np.nan
+    assert np.abs(plain.score_0_100(holes) - full.model.score_0_100(holes)).max() < 1e-9
+
+
+def test_the_command_line_matches_without_scikit_learn(
+    engine: Engine, model_dir: Path, database_url: str
+) -> None:
+    profile_path = ROOT / "examples" / "fintech-growth.json"
+    script = (
+        "import sys\n"
+        "from spacemap.cli import main\n"
+        f"sys.argv = ['spacemap', 'match', '--profile', {str(profile_path)!r}, '--json']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+        "print('SKLEARN' if 'sklearn' in sys.modules else 'PLAIN', file=sys.stderr)\n"
+    )
+    env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url,
+           "SPACEMAP_MODEL_DIR": str(model_dir)}  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().endswith("PLAIN"), proc.stderr
+    printed = json.loads(proc.stdout)
+    profile = CompanyProfile.model_validate_json(profile_path.read_text(encoding="utf-8"))
+    artifact._CACHE.clear()
+    with session_scope(engine) as session:
+        expected = match(session, profile, model_dir)
+    assert printed["model"]["name"] == expected.model.name
+    assert [(s["unit_code"], round(s["score"], 6)) for s in printed["sites"]] == [
+        (s.unit_code, round(s.score, 6)) for s in expected.sites
+    ]
