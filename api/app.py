@@ -15,7 +15,7 @@ from api.deps import DbSession
 from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
-from api.routes import admin, applications, auth, match, proposals, stats, system
+from api.routes import admin, applications, auth, match, proposals, stats, system, tiles
 from spacemap import __version__
 from spacemap.config import get_settings
 from web import assets, pages
@@ -50,7 +50,7 @@ def create_app() -> FastAPI:
     app.add_middleware(SameOriginWrites)
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(get_settings()))
     app.add_middleware(RequestContext)
-    for module in (system, ogc, auth, match, applications, proposals, stats, admin):
+    for module in (system, ogc, tiles, auth, match, applications, proposals, stats, admin):
         app.include_router(module.router)
     app.include_router(pages.router)
     app.add_api_route(
