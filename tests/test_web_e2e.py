@@ -7,7 +7,6 @@ work with the cable pulled. Screenshots of each step go to ``test-artifacts/scre
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,31 +88,45 @@ def sign_in(pg: Any, server: str, username: str, next_path: str) -> None:
     pg.wait_for_load_state("networkidle")
 
 
+ZONE_DRAWN = """() => { const s = window.spacemapZone, out = {};
+  for (const k in s.layers) { const l = s.layers[k]; out[k] = !s.map.hasLayer(l) ? 0
+    : l.getContainer ? l.getContainer().querySelectorAll('path').length : l.getLayers().length; }
+  return out; }"""
+
+
 def test_zone_map_draws_offline(page: Any, server: str) -> None:
     page.goto(f"{server}/", wait_until="networkidle")
-    counts = page.evaluate(LAYER_COUNTS)
-    assert counts["polygons"] >= 1 + 3 + 8  # Futian, the axis and wings, the eight areas
-    assert counts["circles"] >= 29  # every park
+    page.wait_for_function("() => window.spacemapZone && window.spacemapZone.loaded.parks")
+    counts = page.evaluate(ZONE_DRAWN)
+    assert counts["district"] == 1 and counts["zones"] == 3  # Futian, the axis and wings
+    assert counts["areas"] >= 8 and counts["parks"] >= 10  # from the vector tiles
     assert page.outside == [] and page.errors == []
-    assert page.locator(".spacemap-legend").count() >= 2
-    page.fill(".leaflet-control-search input", "金融科技")
-    page.dispatch_event(".leaflet-control-search input", "keyup")
-    page.wait_for_selector(".leaflet-control-search .search-tip")
-    assert "国际金融科技城" in page.inner_text(".leaflet-control-search .search-tooltip")
+    assert page.locator("#zone-legend section").count() >= 4
+    page.fill(".zone-search input", "金融科技")
+    page.wait_for_selector(".zone-search-results button")
+    assert "国际金融科技城" in page.inner_text(".zone-search-results")
     shot(page, "1-zone-map")
 
 
-UNIT_TOOLTIPS = """() => Object.keys(window).map(k => window[k])
-  .filter(v => v instanceof L.MarkerClusterGroup)
-  .flatMap(g => g.getLayers().map(l => l.getTooltip().getContent()))"""
-
-
 def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
-    """What the zone map's unit layer says is free in ``unit`` (its marker's tooltip)."""
-    page.goto(f"{server}/map", wait_until="networkidle")
-    tips = [t for t in page.evaluate(UNIT_TOOLTIPS) if t.startswith(f"{unit} ")]
-    assert len(tips) == 1, f"{unit} not on the map"
-    return float(re.search(r" · (\d+) m²", tips[0]).group(1))
+    """What the zone map's unit layer says is free in ``unit``: the unit tile the map draws at
+    the deepest zoom lists each unit of a cell with its free m²."""
+    from tests.test_tiles import read_tile, tile_of
+
+    lng, lat = httpx.get(f"{server}/collections/space-units/items/{unit}").json()["geometry"][
+        "coordinates"
+    ]
+    z = 18
+    x, y = tile_of(lng, lat, z)
+    data = httpx.get(f"{server}/tiles/units/{z}/{x}/{y}.mvt").content
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        df = read_tile(Path(folder), data, "units", z, x, y)
+    rows = [r.split("|") for cell in df["units"].dropna() for r in cell.split(";")]
+    free = [float(r[1]) for r in rows if r[0] == unit]
+    assert len(free) == 1, f"{unit} not on the map"
+    return free[0]
 
 
 def search_as_chip_startup(page: Any) -> None:

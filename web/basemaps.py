@@ -79,8 +79,11 @@ def tile_origins(settings: Settings) -> list[str]:
     origins = set()
     for basemap in available(settings).values():
         if basemap.tiles:
-            parts = urlsplit(basemap.tiles.replace("{s}", "*"))
-            origins.add(f"{parts.scheme}://{parts.netloc}")
+            # One origin per subdomain: CSP allows a wildcard only as a host's first label.
+            subdomains = basemap.subdomains if "{s}" in basemap.tiles else "-"
+            for sub in subdomains:
+                parts = urlsplit(basemap.tiles.replace("{s}", sub))
+                origins.add(f"{parts.scheme}://{parts.netloc}")
     return sorted(origins)
 
 

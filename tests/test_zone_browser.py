@@ -1,0 +1,207 @@
+"""The zone map in Debian's chromium, offline: every layer under every basemap, the search, the
+phone layout and the print layout.
+
+Requests that would leave the machine are aborted and recorded, except the online basemaps'
+tiles, which a stand-in tile server answers with a blank image (the machine has no internet; the
+point is that the overlays draw over any basemap without an error).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spacemap.config import Settings
+from tests.conftest import ROOT
+from web.basemaps import available
+
+playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
+CHROMIUM = Path(os.environ.get("SPACEMAP_CHROMIUM", "/usr/bin/chromium"))
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+BASEMAPS = list(available(Settings()))  # none (offline), osm, amap
+ALL_LAYERS = ["district", "zones", "areas", "areaLabels", "parks", "lowCost", "units",
+              "stations", "crossings"]  # fmt: skip
+VECTOR = ["areas", "parks", "lowCost", "units"]
+
+DRAWN = """() => {
+  const s = window.spacemapZone, out = {};
+  for (const k in s.layers) {
+    const l = s.layers[k];
+    out[k] = {on: s.map.hasLayer(l),
+              n: !s.map.hasLayer(l) ? 0 : l.getContainer
+                ? l.getContainer().querySelectorAll('path').length : l.getLayers().length};
+  }
+  return out;
+}"""
+LOADED = """(keys) => keys.every(k => window.spacemapZone
+  && window.spacemapZone.loaded[k === 'lowCost' ? 'low-cost' : k])"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()
+
+
+def open_page(browser: Any, server: str, width: int = 1400, height: int = 900,
+              locale: str = "zh-CN") -> Any:  # fmt: skip
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    pg = context.new_page()
+    pg.outside, pg.errors, pg.basemap_tiles = [], [], []
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        if url.startswith(server):
+            r.continue_()
+        elif r.request.resource_type == "image" and any(
+            host in url for host in ("openstreetmap.org", "autonavi.com", "tianditu.gov.cn")
+        ):
+            pg.basemap_tiles.append(url)
+            r.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+        else:
+            pg.outside.append(url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e}"))
+    pg.on(
+        "console", lambda m: pg.errors.append(f"console: {m.text}") if m.type == "error" else None
+    )
+    pg.on(
+        "response", lambda r: pg.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None
+    )
+    return pg
+
+
+def shot(pg: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.mark.parametrize("basemap", BASEMAPS)
+def test_every_layer_draws_under_every_basemap(browser: Any, server: str, basemap: str) -> None:
+    pg = open_page(browser, server)
+    pg.goto(f"{server}/map?basemap={basemap}", wait_until="networkidle")
+    # Turn every layer on through the layer switch, as a planner would.
+    pg.hover(".leaflet-control-layers")
+    boxes = pg.locator(".leaflet-control-layers-overlays input[type=checkbox]")
+    assert boxes.count() == len(ALL_LAYERS)
+    for i in range(boxes.count()):
+        if not boxes.nth(i).is_checked():
+            boxes.nth(i).check()
+    pg.mouse.move(700, 500)
+    pg.wait_for_function(LOADED, arg=VECTOR, timeout=30_000)
+    pg.wait_for_load_state("networkidle")
+    drawn = pg.evaluate(DRAWN)
+    for layer in ALL_LAYERS:
+        assert drawn[layer]["on"], (basemap, layer)
+        assert drawn[layer]["n"] >= 1, (basemap, layer, drawn)
+    assert drawn["areas"]["n"] >= 8 and drawn["stations"]["n"] >= 40
+    assert pg.errors == [], (basemap, pg.errors)
+    assert pg.outside == [], (basemap, pg.outside)
+    if basemap != "none":
+        assert pg.basemap_tiles, "the basemap's tiles were requested"
+    shot(pg, f"zone-map-{basemap}")
+    pg.context.close()
+
+
+def test_search_matches_both_languages_codes_and_operators(browser: Any, server: str) -> None:
+    pg = open_page(browser, server)
+    pg.goto(f"{server}/map", wait_until="networkidle")
+    search = pg.locator(".zone-search input")
+    for query, expected in [
+        ("金融科技", "国际金融科技城"),
+        ("fintech city", "国际金融科技城"),
+        ("new_generation", "深圳新一代产业园"),
+        ("福田区政府物业", "深圳新一代产业园"),
+    ]:
+        search.fill(query)
+        first = pg.locator(".zone-search-results button").first
+        first.wait_for()
+        assert expected in first.inner_text(), (query, first.inner_text())
+    search.fill("new_generation")
+    pg.keyboard.press("Enter")
+    popup = pg.locator(".leaflet-popup-content")
+    popup.wait_for()
+    pg.wait_for_function("() => window.spacemapZone.popup && window.spacemapZone.popup.code")
+    assert "深圳新一代产业园" in popup.inner_text()
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()
+
+
+def test_an_area_without_space_says_no_data(browser: Any, server: str) -> None:
+    pg = open_page(browser, server, locale="en-GB")
+    pg.goto(f"{server}/map?lang=en&measure=occupancy_pct", wait_until="networkidle")
+    legend = pg.locator("#zone-legend").inner_text()
+    assert "no data" in legend and "Border crossing" in legend.replace("border", "Border")
+    pg.evaluate("() => window.spacemapZone.openPopup([22.55, 114.0], 'area', 'antuoshan')")
+    pg.wait_for_function("() => window.spacemapZone.popup")
+    text = pg.locator(".leaflet-popup-content").inner_text()
+    assert "No space recorded here" in text and "0.0 %" not in text
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()
+
+
+def _box(pg: Any, selector: str) -> dict:
+    return pg.locator(selector).first.bounding_box()
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])  # fmt: skip
+
+
+def test_on_a_phone_the_district_fits_and_the_legend_folds(browser: Any, server: str) -> None:
+    pg = open_page(browser, server, width=390, height=844)
+    pg.goto(f"{server}/map", wait_until="networkidle")
+    pg.wait_for_function(LOADED, arg=["areas", "parks"])
+    assert pg.evaluate("() => document.getElementById('zone-legend').open") is False
+    legend, zoom = _box(pg, "#zone-legend"), _box(pg, ".leaflet-control-zoom")
+    scale = _box(pg, ".leaflet-control-scale")
+    assert not _overlap(legend, zoom) and not _overlap(legend, scale)
+    fits = pg.evaluate("""() => { const s = window.spacemapZone;
+      const d = s.layers.district.getBounds(); return s.map.getBounds().contains(d); }""")
+    assert fits, "the whole district is in view"
+    shot(pg, "zone-map-phone")
+    pg.click("#zone-legend summary")
+    assert pg.evaluate("() => document.getElementById('zone-legend').open") is True
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()
+
+
+def test_the_print_layout_has_title_date_legend_scale_and_north(browser: Any, server: str) -> None:
+    pg = open_page(browser, server, width=1400, height=1000)
+    pg.goto(f"{server}/map?paper=a4", wait_until="networkidle")
+    pg.wait_for_function(LOADED, arg=["areas", "parks"])
+    pg.emulate_media(media="print")
+    for selector in ("h1.page-title", "#print-meta", "#zone-legend", ".leaflet-control-scale",
+                     ".north-arrow", "#zone-notes"):  # fmt: skip
+        assert pg.locator(selector).is_visible(), selector
+    assert not pg.locator("header.bar").is_visible()
+    assert "km" in pg.inner_text(".leaflet-control-scale") or " m" in pg.inner_text(
+        ".leaflet-control-scale"
+    )
+    assert "mi" not in pg.inner_text(".leaflet-control-scale")
+    shot(pg, "zone-map-print")
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()

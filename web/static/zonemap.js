@@ -1,0 +1,335 @@
+// The planners' zone map: layers, layer switch, legend, search, scale bar and north arrow,
+// built from the page's JSON block (#zone-config, written by web/zonemap.py). Areas, parks,
+// space units and low-cost space come from the vector tiles (/tiles/...), drawn by
+// Leaflet.VectorGrid. Names from the data go into the page as text nodes, never as HTML; the
+// popups of areas and parks are HTML fragments escaped by the server (/map/popup/...).
+(function () {
+  "use strict";
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, key) {
+      return values[key] === undefined || values[key] === null ? "" : String(values[key]);
+    });
+  }
+
+  function textNode(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    node.textContent = text;
+    return node;
+  }
+
+  function hex(c) {
+    return [1, 3, 5].map(function (i) { return parseInt(c.slice(i, i + 2), 16); });
+  }
+
+  function ramp(colors, t) {
+    t = Math.max(0, Math.min(1, t));
+    var seg = t * (colors.length - 1), i = Math.min(Math.floor(seg), colors.length - 2);
+    var a = hex(colors[i]), b = hex(colors[i + 1]), f = seg - i;
+    return "rgb(" + a.map(function (v, k) { return Math.round(v + (b[k] - v) * f); }).join(",") + ")";
+  }
+
+  function init() {
+    var node = document.getElementById("zone-config");
+    if (!node) return;
+    var cfg = JSON.parse(node.textContent);
+    var map = window[cfg.map];
+    if (!(map instanceof L.Map)) return;
+    var T = cfg.text, colors = cfg.colors;
+    var locale = cfg.lang === "zh" ? "zh-CN" : "en";
+    var num = function (v) { return Math.round(v).toLocaleString(locale); };
+    var state = {map: map, layers: {}, grids: {}, loaded: {}, popup: null};
+    window.spacemapZone = state;  // for the browser tests and the benchmark
+
+    [["sm-areas", 250], ["sm-units", 420], ["sm-parks", 430], ["sm-stations", 440]].forEach(
+      function (pane) { map.createPane(pane[0]).style.zIndex = pane[1]; });
+
+    // ---------------------------------------------------------------- popups
+    function serverPopup(latlng, kind, code) {
+      var popup = L.popup({maxWidth: 360}).setLatLng(latlng)
+        .setContent(textNode("span", "…")).openOn(map);
+      var url = cfg.popup.replace("{kind}", kind).replace("{code}", encodeURIComponent(code));
+      fetch(url, {credentials: "same-origin"}).then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.text();
+      }).then(function (html) {
+        popup.setContent(html);  // escaped by the server (web/popups.py)
+        state.popup = {kind: kind, code: code};
+      }).catch(function () { popup.setContent(textNode("span", T.popupFailed)); });
+      return popup;
+    }
+    state.openPopup = serverPopup;
+
+    function localPopup(latlng, nodes) {
+      var box = document.createElement("div");
+      nodes.forEach(function (n) { box.appendChild(n); });
+      return L.popup({maxWidth: 360}).setLatLng(latlng).setContent(box).openOn(map);
+    }
+
+    var hover = L.tooltip({direction: "top", offset: [0, -6]});
+    function showTip(latlng, text) {
+      hover.setLatLng(latlng).setContent(textNode("span", text));
+      map.openTooltip(hover);
+    }
+    function hideTip() { map.closeTooltip(hover); }
+
+    // ---------------------------------------------------------------- vector tile layers
+    function grid(key, pane, style) {
+      var styles = {};
+      styles[key] = style;
+      var layer = L.vectorGrid.protobuf(cfg.tiles[key], {
+        vectorTileLayerStyles: styles, interactive: true, pane: pane,
+        maxNativeZoom: cfg.maxZoom, maxZoom: cfg.maxZoom
+      });
+      layer.on("load", function () { state.loaded[key] = true; });
+      state.grids[key] = layer;
+      return layer;
+    }
+
+    var shade = cfg.shading;
+    var areas = grid("areas", "sm-areas", function (p) {
+      var has = p.capacity_m2 > 0 && p[shade.measure] !== undefined;
+      var t = has ? (p[shade.measure] - shade.min) / (shade.max - shade.min) : 0;
+      return {fill: true, fillColor: has ? ramp(shade.colors, t) : shade.noData,
+              fillOpacity: 0.55, color: "#555", weight: has ? 1 : 1.5,
+              dashArray: has ? null : "4 3"};
+    });
+    areas.on("click", function (e) {
+      L.DomEvent.stop(e);
+      serverPopup(e.latlng, "area", e.layer.properties.code);
+    });
+
+    var parks = grid("parks", "sm-parks", function (p) {
+      var several = p.n > 1;
+      return {radius: several ? Math.min(6 + 2 * Math.log2(p.n), 14) : 7, fill: true,
+              fillColor: several ? colors.several : (colors.parks[p.park_type] || "#444"),
+              fillOpacity: 0.9, color: "#fff", weight: 2};
+    });
+    parks.on("mouseover", function (e) {
+      var p = e.layer.properties;
+      showTip(e.latlng, p.n > 1 ? fill(T.parksTip, {n: p.n})
+        : (cfg.lang === "zh" ? p.name_zh : p.name_en));
+    });
+    parks.on("mouseout", hideTip);
+    parks.on("click", function (e) {
+      L.DomEvent.stop(e);
+      var p = e.layer.properties;
+      if (p.n > 1) {
+        map.setView(e.latlng, Math.min(map.getZoom() + 2, cfg.maxZoom));
+      } else {
+        serverPopup(e.latlng, "park", p.code);
+      }
+    });
+
+    function unitTip(p, template) {
+      var tip = fill(template, {n: num(p.n), free: num(p.free_m2)});
+      return p.synthetic ? tip + " (" + T.synthetic + ")" : tip;
+    }
+    function unitPopup(e, template) {
+      var p = e.layer.properties, nodes = [textNode("b", unitTip(p, template))];
+      if (p.units) {
+        var list = document.createElement("ul");
+        list.className = "unit-list";
+        p.units.split(";").forEach(function (row) {
+          var f = row.split("|");
+          var line = f[0] + " · " + num(Number(f[1])) + " m²" + (f[2] === "1" ? " · " + T.lowCostMark : "");
+          list.appendChild(textNode("li", line));
+        });
+        nodes.push(list);
+      } else {
+        nodes.push(textNode("div", fill(T.unitsMore, {n: num(p.n)})));
+      }
+      localPopup(e.latlng, nodes);
+    }
+    function pointRadius(n) { return Math.min(4 + 2 * Math.log2(n), 14); }
+    var units = grid("units", "sm-units", function (p) {
+      return {radius: pointRadius(p.n), fill: true, fillColor: colors.units, fillOpacity: 0.7,
+              color: "#fff", weight: 1};
+    });
+    var lowCost = grid("low-cost", "sm-units", function (p) {
+      return {radius: pointRadius(p.n) + 2, fill: false, color: colors.lowCost, weight: 3};
+    });
+    [[units, T.unitsTip], [lowCost, T.lowCostTip]].forEach(function (pair) {
+      pair[0].on("mouseover", function (e) { showTip(e.latlng, unitTip(e.layer.properties, pair[1])); });
+      pair[0].on("mouseout", hideTip);
+      pair[0].on("click", function (e) { L.DomEvent.stop(e); unitPopup(e, pair[1]); });
+    });
+
+    // ---------------------------------------------------------------- data in the page
+    var district = L.geoJSON(cfg.district, {
+      style: {color: "#222", weight: 3, fill: false}, interactive: false
+    });
+    var zones = L.layerGroup();
+    cfg.zones.forEach(function (z) {
+      var shape = L.geoJSON(z.geometry, {
+        style: {color: z.color, weight: 2, fillOpacity: 0.04, dashArray: "6 4"}
+      });
+      shape.bindTooltip(textNode("span", z.name), {sticky: true});
+      shape.bindPopup(function () {
+        var box = document.createElement("div");
+        box.appendChild(textNode("b", z.name));
+        box.appendChild(textNode("div", z.description));
+        box.appendChild(textNode("small", z.note));
+        return box;
+      }, {maxWidth: 320});
+      zones.addLayer(shape);
+    });
+    var labels = L.layerGroup();
+    cfg.zones.forEach(function (z) {
+      var name = textNode("span", z.name);
+      name.style.color = z.color;
+      labels.addLayer(L.marker(z.at, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "zone-label", iconSize: null, html: name})
+      }));
+    });
+    cfg.areaLabels.forEach(function (a) {
+      labels.addLayer(L.marker(a.at, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "area-label", iconSize: null, html: textNode("span", a.name)})
+      }));
+    });
+    var stations = L.layerGroup(), crossings = L.layerGroup();
+    cfg.stations.forEach(function (s) {
+      var label = s.name + (s.lines ? " (" + fill(T.lines, {lines: s.lines}) + ")" : "");
+      stations.addLayer(L.circleMarker(s.at, {
+        radius: 4, color: "#fff", weight: 1.5, fillColor: colors.station, fillOpacity: 1,
+        pane: "sm-stations"
+      }).bindTooltip(textNode("span", s.name), {
+        permanent: true, direction: "right", offset: [5, 0], className: "station-label"
+      }).bindPopup(textNode("span", label)));
+      if (s.crossing) {
+        crossings.addLayer(L.marker(s.at, {
+          icon: L.divIcon({className: "crossing-mark", iconSize: [16, 16], iconAnchor: [8, 8],
+                           html: document.createElement("span")}),
+          title: s.name + " — " + T.crossing, pane: "sm-stations"
+        }).bindTooltip(textNode("span", s.name + " · " + T.crossing), {
+          permanent: true, direction: "left", offset: [-8, 0], className: "crossing-label"
+        }));
+      }
+    });
+
+    var overlays = [
+      ["district", district], ["zones", zones], ["areas", areas], ["areaLabels", labels],
+      ["parks", parks], ["lowCost", lowCost], ["units", units], ["stations", stations],
+      ["crossings", crossings]
+    ];
+    var control = {};
+    overlays.forEach(function (o) {
+      state.layers[o[0]] = o[1];
+      control[T[o[0]]] = o[1];
+      if (cfg.on.indexOf(o[0]) >= 0) o[1].addTo(map);
+    });
+    var narrow = window.matchMedia("(max-width: 700px)").matches;
+    L.control.layers(null, control, {collapsed: true, position: "topright"}).addTo(map);
+
+    // ---------------------------------------------------------------- controls
+    var North = L.Control.extend({
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "north-arrow");
+        box.setAttribute("role", "img");
+        box.setAttribute("aria-label", T.north);
+        box.appendChild(textNode("span", "▲", "arrow"));
+        box.appendChild(textNode("span", "N", "letter"));
+        return box;
+      }
+    });
+    new North({position: "topright"}).addTo(map);
+    L.control.scale({metric: true, imperial: false, maxWidth: 160, position: "bottomleft"}).addTo(map);
+
+    var legend = document.getElementById("zone-legend");
+    if (legend) {
+      var Legend = L.Control.extend({
+        onAdd: function () {
+          L.DomEvent.disableClickPropagation(legend);
+          L.DomEvent.disableScrollPropagation(legend);
+          return legend;
+        }
+      });
+      new Legend({position: "bottomright"}).addTo(map);
+      if (narrow && !cfg.print) legend.open = false;
+    }
+    window.addEventListener("beforeprint", function () {
+      if (legend) legend.open = true;
+      map.invalidateSize();
+    });
+
+    var Search = L.Control.extend({
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "zone-search leaflet-bar");
+        var input = L.DomUtil.create("input", "", box);
+        input.type = "search";
+        input.placeholder = T.search;
+        input.setAttribute("aria-label", T.search);
+        var list = L.DomUtil.create("ul", "zone-search-results", box);
+        list.setAttribute("role", "listbox");
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        var norm = function (s) { return (s || "").normalize("NFKC").toLowerCase().replace(/\s+/g, ""); };
+        var index = cfg.parks.map(function (p) {
+          return {park: p, keys: [p.name, p.other, p.code, p.operator].map(norm)};
+        });
+        var hits = [];
+        function choose(p) {
+          list.textContent = "";
+          input.value = p.name;
+          map.setView(p.at, Math.max(map.getZoom(), 16));
+          serverPopup(p.at, "park", p.code);
+        }
+        function update() {
+          var q = norm(input.value);
+          list.textContent = "";
+          hits = [];
+          if (!q) return;
+          index.forEach(function (entry) {
+            var rank = -1;
+            entry.keys.forEach(function (k, i) {
+              var at = k.indexOf(q);
+              if (at >= 0 && (rank < 0 || at + i < rank)) rank = at + i;
+            });
+            if (rank >= 0) hits.push([rank, entry.park]);
+          });
+          hits.sort(function (a, b) { return a[0] - b[0]; });
+          hits = hits.slice(0, 8).map(function (h) { return h[1]; });
+          if (!hits.length) {
+            list.appendChild(textNode("li", T.noMatch, "none"));
+            return;
+          }
+          hits.forEach(function (p) {
+            var item = document.createElement("li");
+            var button = textNode("button", p.name);
+            button.type = "button";
+            button.dataset.code = p.code;
+            button.appendChild(textNode("small", [p.type, p.code].filter(Boolean).join(" · ")));
+            button.addEventListener("click", function () { choose(p); });
+            item.appendChild(button);
+            list.appendChild(item);
+          });
+        }
+        input.addEventListener("input", update);
+        input.addEventListener("keydown", function (ev) {
+          if (ev.key === "Enter" && hits.length) { ev.preventDefault(); choose(hits[0]); }
+        });
+        return box;
+      }
+    });
+    new Search({position: "topleft"}).addTo(map);
+
+    function nearClass() {
+      map.getContainer().classList.toggle("sm-near", map.getZoom() >= 14);
+    }
+    map.on("zoomend", nearClass);
+    map.fitBounds(cfg.bounds, {padding: [8, 8]});
+    nearClass();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+    var print = document.getElementById("print-button");
+    if (print) print.addEventListener("click", function () { window.print(); });
+    init();
+  });
+})();
