@@ -7,6 +7,8 @@ work with the cable pulled. Screenshots of each step go to ``test-artifacts/scre
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -109,24 +111,23 @@ def test_zone_map_draws_offline(page: Any, server: str) -> None:
 
 
 def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
-    """What the zone map's unit layer says is free in ``unit``: the unit tile the map draws at
-    the deepest zoom lists each unit of a cell with its free m²."""
+    """What the zone map says is free in ``unit``: the unit tile at the deepest zoom has a cell
+    holding it, and that cell's popup (what a click on it shows) lists the unit's free m²."""
     from tests.test_tiles import read_tile, tile_of
 
-    lng, lat = httpx.get(f"{server}/collections/space-units/items/{unit}").json()["geometry"][
-        "coordinates"
-    ]
+    item = httpx.get(f"{server}/collections/space-units/items/{unit}").json()
+    lng, lat = item["geometry"]["coordinates"]
     z = 18
     x, y = tile_of(lng, lat, z)
-    data = httpx.get(f"{server}/tiles/units/{z}/{x}/{y}.mvt").content
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
-        df = read_tile(Path(folder), data, "units", z, x, y)
-    rows = [r.split("|") for cell in df["units"].dropna() for r in cell.split(";")]
-    free = [float(r[1]) for r in rows if r[0] == unit]
-    assert len(free) == 1, f"{unit} not on the map"
-    return free[0]
+        data = httpx.get(f"{server}/tiles/units/{z}/{x}/{y}.mvt").content
+        cells = set(read_tile(Path(folder), data, "units", z, x, y)["cell"])
+    cx, cy = tile_of(lng, lat, z + 4)
+    assert f"{z + 4}/{cx}/{cy}" in cells, f"{unit} not on the map"
+    html = httpx.get(f"{server}/map/cell/units/{z + 4}/{cx}/{cy}").text
+    row = re.search(rf'<tr data-unit="{re.escape(unit)}">.*?</td><td>([\d,.]+)</td>', html)
+    assert row, f"{unit} not in its cell's popup"
+    return float(row.group(1).replace(",", ""))
 
 
 def search_as_chip_startup(page: Any) -> None:

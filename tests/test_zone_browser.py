@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from spacemap.config import Settings
+from spacemap.database import session_scope
 from tests.conftest import ROOT
 from web.basemaps import available
 
@@ -203,5 +205,69 @@ def test_the_print_layout_has_title_date_legend_scale_and_north(browser: Any, se
     )
     assert "mi" not in pg.inner_text(".leaflet-control-scale")
     shot(pg, "zone-map-print")
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()
+
+
+HOSTILE = "</script><img src=x onerror=alert(1)>${alert(2)}\"'`"
+
+
+@pytest.fixture
+def hostile_park(engine: Any) -> Iterator[str]:
+    """A park whose names and operator are hostile (committed for the server; removed after)."""
+    code = "hostile-park"
+    with session_scope(engine) as s:
+        s.execute(
+            text(
+                "INSERT INTO parks (code, name_zh, name_en, area_id, area_is_estimate, "
+                "park_type, operator, space_is_estimate, figures_zh, figures_en, geom, source, "
+                "is_estimate, is_synthetic) SELECT :code, :zh, :en, a.id, true, 'incubator', "
+                ":op, true, :fzh, :fen, ST_SetSRID(ST_MakePoint(114.03, 22.535), 4326), :src, "
+                "true, true FROM areas a WHERE a.code = 'cbd'"
+            ),
+            {"code": code, "zh": "恶意园区" + HOSTILE, "en": "Evil park " + HOSTILE,
+             "fzh": HOSTILE, "fen": HOSTILE, "src": HOSTILE, "op": "运营方" + HOSTILE},
+        )  # fmt: skip
+    try:
+        yield code
+    finally:
+        with session_scope(engine) as s:
+            s.execute(text("DELETE FROM parks WHERE code = :c"), {"c": code})
+
+
+def test_hostile_names_show_as_text_in_search_popup_and_tooltip(
+    browser: Any, server: str, hostile_park: str
+) -> None:
+    pg = open_page(browser, server)
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.goto(f"{server}/map", wait_until="networkidle")
+    search = pg.locator(".zone-search input")
+    search.fill("运营方")  # by its operator
+    first = pg.locator(".zone-search-results button").first
+    first.wait_for()
+    assert HOSTILE in first.inner_text()
+    first.click()
+    pg.wait_for_function("() => window.spacemapZone.popup && window.spacemapZone.popup.code")
+    popup = pg.locator(".leaflet-popup-content")
+    assert HOSTILE in popup.inner_text() and popup.locator("img").count() == 0
+    pg.wait_for_timeout(300)
+    assert dialogs == [] and pg.errors == [] and pg.outside == []
+    pg.context.close()
+
+
+def test_a_click_on_units_lists_what_the_cell_holds(browser: Any, server: str) -> None:
+    pg = open_page(browser, server)
+    pg.goto(f"{server}/map?layers=district,units", wait_until="networkidle")
+    pg.wait_for_function(LOADED, arg=["units"])
+    pg.wait_for_load_state("networkidle")
+    symbols = pg.locator(".leaflet-sm-units-pane path.leaflet-interactive")
+    assert symbols.count() >= 1
+    symbols.first.click(force=True)
+    pg.wait_for_function(
+        "() => window.spacemapZone.popup && window.spacemapZone.popup.kind == 'cell'"
+    )
+    table = pg.locator(".leaflet-popup-content .unit-table tr[data-unit]")
+    assert table.count() >= 1
     assert pg.errors == [] and pg.outside == []
     pg.context.close()

@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from spacemap.catalog import tiles
 from spacemap.i18n import Names, _
 from spacemap.store import stats
 from spacemap.taxonomy import sectors
@@ -58,3 +59,39 @@ def park_popup(session: Session, code: str) -> Markup | None:
 
 
 POPUPS = {"area": area_popup, "park": park_popup}
+
+
+def cell_popup(session: Session, z: int, x: int, y: int, datum: str, low_cost: bool) -> Markup:
+    """What one cell of the units (or low-cost) layer holds: its units, most free space first."""
+    rows = tiles.cell_units(session, z, x, y, datum, low_cost)
+    if not rows:
+        return safe.markup("<p>{}</p>", _("No units here."))
+    total = int(rows[0]["total"])
+    title = _("%(n)s low-cost units", n=total) if low_cost else _("%(n)s units", n=total)
+    head = safe.markup(
+        "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        _("Unit"), _("Free m²"), _("Capacity m²"), _("Rent CNY/m²/month"),
+    )  # fmt: skip
+    body = Markup("").join(
+        safe.markup(
+            '<tr data-unit="{}"><td>{}{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            r["code"],
+            r["code"],
+            safe.markup(" <small>{}</small>", _("low-cost")) if r["is_low_cost"] else "",
+            safe.markup(" <small>{}</small>", _("synthetic")) if r["is_synthetic"] else "",
+            f"{r['available_m2']:,.0f}",
+            f"{r['capacity_m2']:,.0f}",
+            f"{r['rent_cny_m2_month']:,.0f}",
+        )
+        for r in rows
+    )
+    parks = sorted({Names(r["name_zh"], r["name_en"]).render() for r in rows})
+    more = (
+        safe.markup("<p><small>{}</small></p>", _("%(n)s more: zoom in.", n=total - len(rows)))
+        if total > len(rows)
+        else ""
+    )
+    return safe.markup(
+        '<b>{}</b><br><small>{}</small><div class="unit-table"><table>{}{}</table></div>{}',
+        title, "、".join(parks), head, body, more,
+    )  # fmt: skip

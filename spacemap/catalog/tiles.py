@@ -30,6 +30,7 @@ EXTENT = 4096  # tile units per tile side (the MVT default)
 BUFFER = 256  # tile units beyond each edge, so symbols crossing an edge are drawn whole
 CELL = 256  # 16 px of a 256 px tile: the aggregation grid for point layers (divides EXTENT)
 MAX_ZOOM = 22
+CELL_MAX_ZOOM = MAX_ZOOM + 4  # cells of the deepest tiles
 DATUMS = ("wgs84", "gcj02")
 # The envelope is widened by this much (degrees) before the datum shift, which moves Futian
 # ~600 m: a row just outside the WGS84 envelope can land inside the shifted one.
@@ -90,17 +91,17 @@ cells AS (
 SELECT ST_AsMVT(cells, '{name}', {EXTENT}, 'geom') FROM cells"""
 
 
-_UNITS_LIST = 40  # a cell lists its units (code, free m², low-cost) up to this many
-
+# A cell is 1/16 of the tile's side: exactly the tile (z + 4, cx, cy), which names it ("cell")
+# so a client can ask what is in it (``cell_units``).
+CELL_ZOOM = 4
 UNIT_AGGREGATES = f"""
   round(sum(capacity_m2))::float8 AS capacity_m2,
   round(sum(available_m2))::float8 AS free_m2,
   count(*) FILTER (WHERE is_low_cost) AS low_cost,
   round(COALESCE(sum(available_m2) FILTER (WHERE is_low_cost), 0))::float8 AS low_cost_free_m2,
   bool_or(is_synthetic) AS synthetic,
-  CASE WHEN count(*) <= {_UNITS_LIST} THEN string_agg(
-    code || '|' || round(available_m2::numeric) || '|' || is_low_cost::int, ';' ORDER BY code)
-  END AS units"""
+  (:z + {CELL_ZOOM}) || '/' || (:x * {EXTENT // CELL} + floor(min(tx) / {CELL}))::bigint || '/'
+    || (:y * {EXTENT // CELL} + floor(min(ty) / {CELL}))::bigint AS cell"""
 
 _UNIT_COLUMNS = "t.code, t.capacity_m2, t.available_m2, t.is_low_cost, t.is_synthetic"
 
@@ -109,7 +110,7 @@ UNITS = TileLayer(
     title_zh="可租空间单元",
     title_en="Rentable space units",
     description="Space units aggregated per 16-pixel cell: count, capacity and free m², "
-    "low-cost units; up to 40 units listed (code|free m²|low-cost) per cell.",
+    "low-cost units; 'cell' is the z/x/y tile the cell covers.",
     tables=("space_units",),
     fields={
         "n": "Number",
@@ -118,7 +119,7 @@ UNITS = TileLayer(
         "low_cost": "Number",
         "low_cost_free_m2": "Number",
         "synthetic": "Boolean",
-        "units": "String",
+        "cell": "String",
     },
     sql=_points(_UNIT_COLUMNS, "space_units t", UNIT_AGGREGATES, "units"),
 )
@@ -212,10 +213,10 @@ class TileError(ValueError):
         self.field, self.reason = field, reason
 
 
-def check(z: int, x: int, y: int, datum: str) -> None:
+def check(z: int, x: int, y: int, datum: str, max_zoom: int = MAX_ZOOM) -> None:
     """A tile address must exist at its zoom; the datum must be one we cut."""
-    if not 0 <= z <= MAX_ZOOM:
-        raise TileError("z", _("The zoom must be between 0 and %(max)d.", max=MAX_ZOOM))
+    if not 0 <= z <= max_zoom:
+        raise TileError("z", _("The zoom must be between 0 and %(max)d.", max=max_zoom))
     last = (1 << z) - 1
     for field, value in (("x", x), ("y", y)):
         if not 0 <= value <= last:
@@ -279,3 +280,26 @@ def tile(
     out = bytes(data or b"")
     _cache.put(key, out)
     return out
+
+
+CELL_UNITS = """
+SELECT t.code, p.name_zh, p.name_en, t.floor, t.capacity_m2, t.available_m2,
+       t.rent_cny_m2_month, t.is_low_cost, t.is_synthetic, count(*) OVER () AS total
+FROM space_units t JOIN parks p ON p.id = t.park_id,
+     (SELECT ST_TileEnvelope(:z, :x, :y) AS e) env
+WHERE t.geom && ST_Expand(ST_Transform(env.e, 4326), :margin) AND {where}
+  AND ST_Intersects(ST_Transform({geom}, 3857), env.e)
+ORDER BY t.available_m2 DESC, t.code LIMIT :limit"""
+
+
+def cell_units(
+    session: Session, z: int, x: int, y: int, datum: str, low_cost: bool, limit: int = 100
+) -> list[dict]:
+    """The units in one cell of a point layer (the tile ``z/x/y`` its ``cell`` names), most
+    free space first; each row carries ``total``, the number in the cell."""
+    check(z, x, y, datum, CELL_MAX_ZOOM)
+    sql = CELL_UNITS.replace("{geom}", _GEOM[datum].format(g="t.geom")).replace(
+        "{where}", "t.is_low_cost" if low_cost else "true"
+    )
+    params = {"z": z, "x": x, "y": y, "margin": _DATUM_MARGIN[datum], "limit": limit}
+    return [dict(r._mapping) for r in session.execute(text(sql), params)]

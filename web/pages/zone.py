@@ -11,7 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from api.problems import Problem
 from spacemap import review
+from spacemap.catalog import tiles
 from spacemap.catalog.queries import versions
 from spacemap.i18n import _, current_locale
 from spacemap.store.audit import Actor
@@ -26,7 +28,7 @@ from web.pages.common import (
     pick_basemap,
     render,
 )
-from web.popups import POPUPS
+from web.popups import POPUPS, cell_popup
 
 router = page_router()
 
@@ -128,4 +130,17 @@ def popup(kind: str, code: str, session: DB) -> HTMLResponse:
     content = build(session, code)
     if content is None:
         raise review.NotFound(_("Nothing on the map has the code %(code)s.", code=code), "code")
+    return HTMLResponse(str(content), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/map/cell/{layer}/{z}/{x}/{y}", response_class=HTMLResponse)
+def cell(layer: str, z: int, x: int, y: int, session: DB, datum: str = "wgs84") -> HTMLResponse:
+    """The units in one cell of the units or low-cost layer (its ``cell`` property), as an
+    HTML fragment for the map's popup."""
+    if layer not in ("units", "low-cost"):
+        raise review.NotFound(_("Only the units and low-cost layers have cells."), "layer")
+    try:
+        content = cell_popup(session, z, x, y, datum, layer == "low-cost")
+    except tiles.TileError as exc:
+        raise Problem(400, exc.reason, field=exc.field) from None
     return HTMLResponse(str(content), headers={"Cache-Control": "no-cache"})

@@ -46,26 +46,24 @@
       function (pane) { map.createPane(pane[0]).style.zIndex = pane[1]; });
 
     // ---------------------------------------------------------------- popups
-    function serverPopup(latlng, kind, code) {
-      var popup = L.popup({maxWidth: 360}).setLatLng(latlng)
+    function fetchPopup(latlng, url, what) {
+      var popup = L.popup({maxWidth: 380}).setLatLng(latlng)
         .setContent(textNode("span", "…")).openOn(map);
-      var url = cfg.popup.replace("{kind}", kind).replace("{code}", encodeURIComponent(code));
+      state.popup = null;
       fetch(url, {credentials: "same-origin"}).then(function (r) {
         if (!r.ok) throw new Error(String(r.status));
         return r.text();
       }).then(function (html) {
         popup.setContent(html);  // escaped by the server (web/popups.py)
-        state.popup = {kind: kind, code: code};
+        state.popup = what;
       }).catch(function () { popup.setContent(textNode("span", T.popupFailed)); });
       return popup;
     }
-    state.openPopup = serverPopup;
-
-    function localPopup(latlng, nodes) {
-      var box = document.createElement("div");
-      nodes.forEach(function (n) { box.appendChild(n); });
-      return L.popup({maxWidth: 360}).setLatLng(latlng).setContent(box).openOn(map);
+    function serverPopup(latlng, kind, code) {
+      var url = cfg.popup.replace("{kind}", kind).replace("{code}", encodeURIComponent(code));
+      return fetchPopup(latlng, url, {kind: kind, code: code});
     }
+    state.openPopup = serverPopup;
 
     var hover = L.tooltip({direction: "top", offset: [0, -6]});
     function showTip(latlng, text) {
@@ -126,21 +124,11 @@
       var tip = fill(template, {n: num(p.n), free: num(p.free_m2)});
       return p.synthetic ? tip + " (" + T.synthetic + ")" : tip;
     }
-    function unitPopup(e, template) {
-      var p = e.layer.properties, nodes = [textNode("b", unitTip(p, template))];
-      if (p.units) {
-        var list = document.createElement("ul");
-        list.className = "unit-list";
-        p.units.split(";").forEach(function (row) {
-          var f = row.split("|");
-          var line = f[0] + " · " + num(Number(f[1])) + " m²" + (f[2] === "1" ? " · " + T.lowCostMark : "");
-          list.appendChild(textNode("li", line));
-        });
-        nodes.push(list);
-      } else {
-        nodes.push(textNode("div", fill(T.unitsMore, {n: num(p.n)})));
-      }
-      localPopup(e.latlng, nodes);
+    function unitPopup(e, layer) {
+      var cell = e.layer.properties.cell.split("/");
+      var url = cfg.cell.replace("{layer}", layer).replace("{z}", cell[0])
+        .replace("{x}", cell[1]).replace("{y}", cell[2]);
+      fetchPopup(e.latlng, url, {kind: "cell", code: e.layer.properties.cell});
     }
     function pointRadius(n) { return Math.min(4 + 2 * Math.log2(n), 14); }
     var units = grid("units", "sm-units", function (p) {
@@ -150,10 +138,10 @@
     var lowCost = grid("low-cost", "sm-units", function (p) {
       return {radius: pointRadius(p.n) + 2, fill: false, color: colors.lowCost, weight: 3};
     });
-    [[units, T.unitsTip], [lowCost, T.lowCostTip]].forEach(function (pair) {
-      pair[0].on("mouseover", function (e) { showTip(e.latlng, unitTip(e.layer.properties, pair[1])); });
-      pair[0].on("mouseout", hideTip);
-      pair[0].on("click", function (e) { L.DomEvent.stop(e); unitPopup(e, pair[1]); });
+    [[units, T.unitsTip, "units"], [lowCost, T.lowCostTip, "low-cost"]].forEach(function (l) {
+      l[0].on("mouseover", function (e) { showTip(e.latlng, unitTip(e.layer.properties, l[1])); });
+      l[0].on("mouseout", hideTip);
+      l[0].on("click", function (e) { L.DomEvent.stop(e); unitPopup(e, l[2]); });
     });
 
     // ---------------------------------------------------------------- data in the page
@@ -272,7 +260,9 @@
         });
         var hits = [];
         function choose(p) {
-          list.textContent = "";
+          // Empty the list after this click has finished: a click whose button is gone from the
+          // page would reach the map, and a click on the map closes popups.
+          window.setTimeout(function () { list.textContent = ""; }, 0);
           input.value = p.name;
           map.setView(p.at, Math.max(map.getZoom(), 16));
           serverPopup(p.at, "park", p.code);
