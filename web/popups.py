@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from spacemap.catalog import tiles
-from spacemap.i18n import Names, _
+from spacemap.i18n import Names, _, current_locale
 from spacemap.store import stats
 from spacemap.taxonomy import sectors
 from web import escape as safe
@@ -18,7 +18,11 @@ from web.maps import _park_popup, features
 
 def _sector_names(codes: list[str] | None) -> str:
     names = sectors()
-    return "、".join(Names(*names[c]).render() if c in names else c for c in codes or [])
+    return _list(Names(*names[c]).render() if c in names else c for c in codes or [])
+
+
+def _list(items: Any) -> str:
+    return ("、" if current_locale() == "zh" else ", ").join(items)
 
 
 def _space(row: dict[str, Any] | None) -> Markup:
@@ -93,5 +97,5 @@ def cell_popup(session: Session, z: int, x: int, y: int, datum: str, low_cost: b
     )
     return safe.markup(
         '<b>{}</b><br><small>{}</small><div class="unit-table"><table>{}{}</table></div>{}',
-        title, "、".join(parks), head, body, more,
+        title, _list(parks), head, body, more,
     )  # fmt: skip
