@@ -67,7 +67,7 @@ def base_map(
 
 def _location_note(props: dict[str, Any]) -> Msg:
     if props.get("is_estimate") and props.get("location_error_m"):
-        return _("estimated location ±%(m)s m", m=f"{props['location_error_m']:.0f}")
+        return _("estimated location ±%(m)s m", m=format(props["location_error_m"], ".0f"))
     if props.get("is_estimate"):
         return _("estimated location")
     return _("registered location")
@@ -108,12 +108,13 @@ def _park_popup(p: dict[str, Any]) -> Markup:
         space = safe.markup(
             "<br>{}",
             _("%(n)s units · capacity %(cap)s m² · free %(free)s m² (synthetic)",
-              n=p["units"], cap=f"{p['capacity_m2']:,.0f}", free=f"{p['available_m2']:,.0f}"),
+              n=p["units"], cap=format(p["capacity_m2"], ",.0f"),
+              free=format(p["available_m2"], ",.0f")),
         )  # fmt: skip
     low_cost = safe.html("")
     if p.get("low_cost_area_m2"):
         low_cost = safe.markup(
-            "<br>{}", _("Low-cost space: %(m2)s m²", m2=f"{p['low_cost_area_m2']:,.0f}")
+            "<br>{}", _("Low-cost space: %(m2)s m²", m2=format(p["low_cost_area_m2"], ",.0f"))
         )
     return safe.markup(
         "<b>{}</b><br><i>{}</i><br>{}<br>{}{}{}<br><b>{}</b><br><small>{} {}</small>",

@@ -32,8 +32,8 @@ def _space(row: dict[str, Any] | None) -> Markup:
     cap, free = float(row["capacity_m2"]), float(row["available_m2"])
     text = _(
         "Capacity %(cap)s m² · let %(let)s m² · free %(free)s m² · occupancy %(pct)s %%",
-        cap=f"{cap:,.0f}", let=f"{cap - free:,.0f}", free=f"{free:,.0f}",
-        pct=f"{100 * (cap - free) / cap:.1f}",
+        cap=format(cap, ",.0f"), let=format(cap - free, ",.0f"), free=format(free, ",.0f"),
+        pct=format(100 * (cap - free) / cap, ".1f"),
     )  # fmt: skip
     note = _("units are synthetic") if row["units_synthetic"] else ""
     return safe.markup("{}<br><small>{}</small>", text, note)
@@ -83,9 +83,9 @@ def cell_popup(session: Session, z: int, x: int, y: int, datum: str, low_cost: b
             r["code"],
             safe.markup(" <small>{}</small>", _("low-cost")) if r["is_low_cost"] else "",
             safe.markup(" <small>{}</small>", _("synthetic")) if r["is_synthetic"] else "",
-            f"{r['available_m2']:,.0f}",
-            f"{r['capacity_m2']:,.0f}",
-            f"{r['rent_cny_m2_month']:,.0f}",
+            format(r["available_m2"], ",.0f"),
+            format(r["capacity_m2"], ",.0f"),
+            format(r["rent_cny_m2_month"], ",.0f"),
         )
         for r in rows
     )
