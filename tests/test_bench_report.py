@@ -30,3 +30,13 @@ def test_the_tipg_comparison_is_judged_per_query() -> None:
     }
     text = "\n".join(targets([], {}, peer))
     assert "(items limit=1000): 1.50× — met" in text and "(bbox): 0.90× — **missed**" in text
+
+
+def test_the_zone_map_targets_are_judged_at_a_million_units() -> None:
+    fast = {"tiles_bytes": 900_000, "tiles_draw_s": 1.2, "tiles_cold_s": 1.9}
+    slow = {"tiles_bytes": 2_500_000, "tiles_draw_s": 2.4, "tiles_cold_s": 3.0}
+    met = "\n".join(targets([], {}, None, [(1_000_000, fast)]))
+    assert "first load: 0.90 MB — met" in met and "first draw: 1.20 s" in met
+    assert "— **missed**" not in met
+    missed = "\n".join(targets([], {}, None, [(1_000_000, slow)]))
+    assert "2.50 MB — **missed**" in missed and "(cold tile cache 3.00 s) — **missed**" in missed

@@ -151,8 +151,24 @@ def test_tiles_revalidate_and_change_with_the_data(client, engine: Engine, known
         after = client.get(url, headers={"If-None-Match": first.headers["etag"]})
         assert after.status_code == 200 and after.headers["x-data-version"] != version
         assert after.content != first.content
-        assert "immutable" not in client.get(f"{url}?v={version}").headers["cache-control"]
+        # A URL naming the old version keeps that version's tile; the map asks for the new one.
+        assert client.get(f"{url}?v={version}").content == pinned.content
     finally:
         with session_scope(engine) as s:
             s.execute(text("UPDATE space_units SET available_m2 = :f WHERE id = :i"),
                       {"f": free, "i": unit_id})  # fmt: skip
+
+
+def test_park_search_matches_names_codes_and_operators_in_any_case(client) -> None:
+    for query, code in [
+        ("金融科技", "fintech_city"),
+        ("NEW GENERATION", "new_generation"),
+        ("new_generation", "new_generation"),
+        ("福田区政府物业", "new_generation"),
+    ]:
+        found = client.get("/map/search", params={"q": query, "lang": "en"}).json()
+        assert code in [f["code"] for f in found], (query, found)
+    english = client.get("/map/search", params={"q": "new gen", "lang": "en"}).json()[0]
+    assert english["name"] == "Shenzhen New Generation Industrial Park"
+    assert client.get("/map/search", params={"q": "%"}).json() == []
+    assert client.get("/map/search", params={"q": "zzzz-nothing"}).json() == []

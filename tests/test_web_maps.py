@@ -84,6 +84,7 @@ def test_the_zone_map_carries_what_a_planner_needs_in_one_language(session: Sess
     chosen = available(Settings())["none"]
     with use_locale("en"):
         built = zonemap.zone_map(session, chosen)
+        labels = [str(i.label) for s in built.legend for i in s.items]
     config = built.config
     assert {z["name"] for z in config["zones"]} >= {"Central axis", "West wing", "East wing"}
     assert len(config["areaLabels"]) == 8 and all(a["name"] for a in config["areaLabels"])
@@ -94,17 +95,10 @@ def test_the_zone_map_carries_what_a_planner_needs_in_one_language(session: Sess
     assert all("?v=" in url for url in config["tiles"].values())
     sections = {s.key: s for s in built.legend}
     assert set(sections) == {"zones", "areas", "parks", "space", "transport"}
-    labels = [str(i.label) for s in built.legend for i in s.items]
     assert "border crossing to Hong Kong" in labels and "low-cost industrial space" in labels
     assert any(label.startswith("no data") for label in labels)
-    assert {
-        "Shenzhen New Generation Industrial Park",
-        "深圳新一代产业园",
-        "new_generation",
-        "福田区政府物业",
-    } <= {v for p in config["parks"] for v in p.values() if isinstance(v, str)}
-    shown = {k: v for k, v in config.items() if k != "parks"}
-    text = json.dumps(shown, ensure_ascii=False) + " ".join(labels)
+    assert "parks" not in config  # the search asks the server: the page does not grow with them
+    text = json.dumps(config, ensure_ascii=False) + " ".join(labels)
     assert not re.search(r"[\u4e00-\u9fff]", text), "English only, names included"
 
 

@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 from web.basemaps import available
 
 playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
+expect = playwright.expect
 CHROMIUM = Path(os.environ.get("SPACEMAP_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 FLAGS = [
@@ -85,7 +86,7 @@ def open_page(browser: Any, server: str, width: int = 1400, height: int = 900,
             r.abort()
 
     pg.route("**/*", route)
-    pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e}"))
+    pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e} {e.stack}"))
     pg.on(
         "console", lambda m: pg.errors.append(f"console: {m.text}") if m.type == "error" else None
     )
@@ -139,8 +140,7 @@ def test_search_matches_both_languages_codes_and_operators(browser: Any, server:
     ]:
         search.fill(query)
         first = pg.locator(".zone-search-results button").first
-        first.wait_for()
-        assert expected in first.inner_text(), (query, first.inner_text())
+        expect(first).to_contain_text(expected)
     search.fill("new_generation")
     pg.keyboard.press("Enter")
     popup = pg.locator(".leaflet-popup-content")
@@ -245,8 +245,7 @@ def test_hostile_names_show_as_text_in_search_popup_and_tooltip(
     search = pg.locator(".zone-search input")
     search.fill("运营方")  # by its operator
     first = pg.locator(".zone-search-results button").first
-    first.wait_for()
-    assert HOSTILE in first.inner_text()
+    expect(first).to_contain_text(HOSTILE)
     first.click()
     pg.wait_for_function("() => window.spacemapZone.popup && window.spacemapZone.popup.code")
     popup = pg.locator(".leaflet-popup-content")
@@ -269,5 +268,22 @@ def test_a_click_on_units_lists_what_the_cell_holds(browser: Any, server: str) -
     )
     table = pg.locator(".leaflet-popup-content .unit-table tr[data-unit]")
     assert table.count() >= 1
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()
+
+
+def test_hovering_and_clicking_small_symbols_raises_nothing(browser: Any, server: str) -> None:
+    """Point symbols from tiles have no LatLng of their own; Leaflet asks for one on hover."""
+    pg = open_page(browser, server)
+    pg.goto(f"{server}/map?layers=parks,lowCost,units,stations", wait_until="networkidle")
+    pg.wait_for_function(LOADED, arg=["parks", "units", "lowCost"])
+    symbols = pg.locator(".leaflet-sm-parks-pane path.leaflet-interactive")
+    assert symbols.count() >= 5
+    for i in range(min(symbols.count(), 8)):
+        box = symbols.nth(i).bounding_box()
+        pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.wait_for_function("() => window.spacemapZone.popup !== null")
+    assert pg.locator(".leaflet-tooltip").count() >= 1
     assert pg.errors == [] and pg.outside == []
     pg.context.close()

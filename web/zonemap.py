@@ -71,7 +71,7 @@ def _name(props: dict[str, Any]) -> str:
     return Names(props["name_zh"], props["name_en"]).render()
 
 
-def _latlng(lng: float, lat: float, datum: str) -> list[float]:
+def latlng(lng: float, lat: float, datum: str) -> list[float]:
     x, y = to_display(lng, lat, datum)
     return [round(float(y), 6), round(float(x), 6)]
 
@@ -127,7 +127,7 @@ def _area_labels(session: Session, datum: str) -> list[dict[str, Any]]:
         spot = shape(f["geometry"]).representative_point()
         out.append(
             {"code": f["properties"]["code"], "name": _name(f["properties"]),
-             "at": _latlng(spot.x, spot.y, datum)}
+             "at": latlng(spot.x, spot.y, datum)}
         )  # fmt: skip
     return out
 
@@ -157,26 +157,7 @@ def _stations(session: Session, datum: str) -> list[dict[str, Any]]:
                 "name": _name(p),
                 "lines": " · ".join(str(line).removeprefix("Line") for line in p["lines"] or []),
                 "crossing": "口岸" in p["name_zh"],
-                "at": _latlng(lng, lat, datum),
-            }
-        )
-    return out
-
-
-def _parks(session: Session, datum: str) -> list[dict[str, Any]]:
-    """The search index: every name a planner might type (both languages, code, operator)."""
-    out = []
-    for f in features(session, "parks")["features"]:
-        p = f["properties"]
-        lng, lat = f["geometry"]["coordinates"]
-        out.append(
-            {
-                "code": p["code"],
-                "name": _name(p),
-                "other": p["name_en"] if current_locale() == "zh" else p["name_zh"],
-                "operator": p["operator"] or "",
-                "type": Names(*PARK_TYPES.get(p["park_type"], (p["park_type"],) * 2)).render(),
-                "at": _latlng(lng, lat, datum),
+                "at": latlng(lng, lat, datum),
             }
         )
     return out
@@ -291,7 +272,7 @@ def zone_map(session: Session, basemap: Basemap, measure: str = "available_m2") 
         "zones": zones,
         "areaLabels": _area_labels(session, datum),
         "stations": _stations(session, datum),
-        "parks": _parks(session, datum),
+        "search": f"/map/search?datum={datum}&lang={current_locale()}&q=",
         "shading": shading,
         "colors": {
             "parks": PARK_COLORS,

@@ -2,7 +2,8 @@
 
 The zone map draws areas, parks and space units from these tiles so its page weighs the same at
 a thousand units or a million: a tile holds at most one symbol per grid cell (``CELL`` tile units,
-16 screen pixels), with the count and floor space of what the cell holds. Points are projected
+16 screen pixels of the 512-pixel tiles the map draws), with the count and floor space of what
+the cell holds. Points are projected
 with the mercator formula in SQL rather than ``ST_Transform`` per row, and only rows inside the
 tile's envelope (by the GiST index on ``geom``) are read.
 
@@ -28,9 +29,9 @@ from spacemap.i18n import Msg, _
 
 EXTENT = 4096  # tile units per tile side (the MVT default)
 BUFFER = 256  # tile units beyond each edge, so symbols crossing an edge are drawn whole
-CELL = 256  # 16 px of a 256 px tile: the aggregation grid for point layers (divides EXTENT)
+CELL = 128  # 16 px of a 512 px tile: the aggregation grid for point layers (divides EXTENT)
 MAX_ZOOM = 22
-CELL_MAX_ZOOM = MAX_ZOOM + 4  # cells of the deepest tiles
+CELL_MAX_ZOOM = MAX_ZOOM + 5  # cells of the deepest tiles (EXTENT // CELL = 2 ** 5)
 DATUMS = ("wgs84", "gcj02")
 # The envelope is widened by this much (degrees) before the datum shift, which moves Futian
 # ~600 m: a row just outside the WGS84 envelope can land inside the shifted one.
@@ -91,9 +92,9 @@ cells AS (
 SELECT ST_AsMVT(cells, '{name}', {EXTENT}, 'geom') FROM cells"""
 
 
-# A cell is 1/16 of the tile's side: exactly the tile (z + 4, cx, cy), which names it ("cell")
+# A cell is 1/32 of the tile's side: exactly the tile (z + 5, cx, cy), which names it ("cell")
 # so a client can ask what is in it (``cell_units``).
-CELL_ZOOM = 4
+CELL_ZOOM = (EXTENT // CELL).bit_length() - 1
 UNIT_AGGREGATES = f"""
   round(sum(capacity_m2))::float8 AS capacity_m2,
   round(sum(available_m2))::float8 AS free_m2,
@@ -109,7 +110,7 @@ UNITS = TileLayer(
     id="units",
     title_zh="可租空间单元",
     title_en="Rentable space units",
-    description="Space units aggregated per 16-pixel cell: count, capacity and free m², "
+    description="Space units aggregated per 1/32-tile cell: count, capacity and free m², "
     "low-cost units; 'cell' is the z/x/y tile the cell covers.",
     tables=("space_units",),
     fields={
@@ -266,15 +267,21 @@ def version(session: Session, layer: TileLayer) -> str:
     return hashlib.sha256(stamp.encode()).hexdigest()[:16]
 
 
+def cached(layer: TileLayer, z: int, x: int, y: int, datum: str, data_version: str) -> bytes | None:
+    """A tile already cut for this data version, without asking the database anything."""
+    return _cache.get((layer.id, datum, z, x, y, data_version))
+
+
 def tile(
     session: Session, layer: TileLayer, z: int, x: int, y: int, datum: str, data_version: str
 ) -> bytes:
-    """The tile's MVT bytes (empty when nothing is in it), from the cache when it can be."""
+    """The tile's MVT bytes (empty when nothing is in it), from the cache when it can be.
+    ``data_version`` must be the current one (``version``): the tile is kept under it."""
     check(z, x, y, datum)
     key = (layer.id, datum, z, x, y, data_version)
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
     params = {"z": z, "x": x, "y": y, "margin": _DATUM_MARGIN[datum]}
     data = session.execute(text(layer.statement(datum)), params).scalar()
     out = bytes(data or b"")

@@ -15,8 +15,10 @@ from api.problems import Problem
 from spacemap import review
 from spacemap.catalog import tiles
 from spacemap.catalog.queries import versions
-from spacemap.i18n import _, current_locale
+from spacemap.i18n import Names, _, current_locale
+from spacemap.store import parks
 from spacemap.store.audit import Actor
+from spacemap.vocab import PARK_TYPES
 from web import zonemap
 from web.basemaps import Basemap
 from web.pages.common import (
@@ -144,3 +146,20 @@ def cell(layer: str, z: int, x: int, y: int, session: DB, datum: str = "wgs84") 
     except tiles.TileError as exc:
         raise Problem(400, exc.reason, field=exc.field) from None
     return HTMLResponse(str(content), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/map/search")
+def search_parks(session: DB, q: str = "", datum: str = "wgs84") -> list[dict[str, Any]]:
+    """Parks matching ``q`` by Chinese or English name, code or operator, for the map's search
+    box: each with its name in the reader's language and where to put the popup (``at``, in
+    the basemap's datum)."""
+    datum = datum if datum in tiles.DATUMS else "wgs84"
+    return [
+        {
+            "code": r["code"],
+            "name": Names(r["name_zh"], r["name_en"]).render(),
+            "type": Names(*PARK_TYPES.get(r["park_type"], (r["park_type"],) * 2)).render(),
+            "at": zonemap.latlng(r["lng"], r["lat"], datum),
+        }
+        for r in parks.search(session, q[:64])
+    ]

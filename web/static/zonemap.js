@@ -30,6 +30,17 @@
     return "rgb(" + a.map(function (v, k) { return Math.round(v + (b[k] - v) * f); }).join(",") + ")";
   }
 
+  // VectorGrid's point symbols are CircleMarkers without a LatLng (they live in tile pixels);
+  // Leaflet asks small ones for theirs on every mouse event. Answer from the tile and pixel.
+  var baseGetLatLng = L.CircleMarker.prototype.getLatLng;
+  L.CircleMarker.prototype.getLatLng = function () {
+    var at = baseGetLatLng.call(this);
+    var r = this._renderer;
+    if (at || !this._point || !r || !r._tileCoord || !r._map) return at;
+    var c = r._tileCoord;
+    return r._map.unproject(L.point(c.x, c.y).scaleBy(r._size).add(this._point), c.z);
+  };
+
   function init() {
     var node = document.getElementById("zone-config");
     if (!node) return;
@@ -76,10 +87,18 @@
     function grid(key, pane, style) {
       var styles = {};
       styles[key] = style;
+      // 512-pixel tiles one zoom up: a quarter of the requests of 256-pixel ones. VectorGrid
+      // ignores zoomOffset when it writes the URL, so the tile's zoom is lowered here.
       var layer = L.vectorGrid.protobuf(cfg.tiles[key], {
         vectorTileLayerStyles: styles, interactive: true, pane: pane,
-        maxNativeZoom: cfg.maxZoom, maxZoom: cfg.maxZoom
+        tileSize: 512, maxNativeZoom: cfg.maxZoom, maxZoom: cfg.maxZoom
       });
+      var fetchTile = layer._getVectorTilePromise;
+      layer._getVectorTilePromise = function (coords) {
+        var up = L.extend({}, coords, {z: coords.z - 1});
+        var args = Array.prototype.slice.call(arguments, 1);
+        return fetchTile.apply(this, [up].concat(args));
+      };
       layer.on("load", function () { state.loaded[key] = true; });
       state.grids[key] = layer;
       return layer;
@@ -254,11 +273,7 @@
         list.setAttribute("role", "listbox");
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
-        var norm = function (s) { return (s || "").normalize("NFKC").toLowerCase().replace(/\s+/g, ""); };
-        var index = cfg.parks.map(function (p) {
-          return {park: p, keys: [p.name, p.other, p.code, p.operator].map(norm)};
-        });
-        var hits = [];
+        var hits = [], asked = 0, timer = null;
         function choose(p) {
           // Empty the list after this click has finished: a click whose button is gone from the
           // page would reach the map, and a click on the map closes popups.
@@ -267,21 +282,9 @@
           map.setView(p.at, Math.max(map.getZoom(), 16));
           serverPopup(p.at, "park", p.code);
         }
-        function update() {
-          var q = norm(input.value);
+        function show(found) {
           list.textContent = "";
-          hits = [];
-          if (!q) return;
-          index.forEach(function (entry) {
-            var rank = -1;
-            entry.keys.forEach(function (k, i) {
-              var at = k.indexOf(q);
-              if (at >= 0 && (rank < 0 || at + i < rank)) rank = at + i;
-            });
-            if (rank >= 0) hits.push([rank, entry.park]);
-          });
-          hits.sort(function (a, b) { return a[0] - b[0]; });
-          hits = hits.slice(0, 8).map(function (h) { return h[1]; });
+          hits = found;
           if (!hits.length) {
             list.appendChild(textNode("li", T.noMatch, "none"));
             return;
@@ -291,15 +294,29 @@
             var button = textNode("button", p.name);
             button.type = "button";
             button.dataset.code = p.code;
-            button.appendChild(textNode("small", [p.type, p.code].filter(Boolean).join(" · ")));
+            button.appendChild(textNode("small", [p.type, p.code].join(" · ")));
             button.addEventListener("click", function () { choose(p); });
             item.appendChild(button);
             list.appendChild(item);
           });
         }
+        function ask() {
+          var q = input.value.trim(), mine = ++asked;
+          if (!q) { list.textContent = ""; hits = []; return Promise.resolve(); }
+          return fetch(cfg.search + encodeURIComponent(q), {credentials: "same-origin"})
+            .then(function (r) { return r.ok ? r.json() : []; })
+            .then(function (found) { if (mine === asked) show(found); });
+        }
+        function update() {
+          window.clearTimeout(timer);
+          timer = window.setTimeout(ask, 120);
+        }
         input.addEventListener("input", update);
         input.addEventListener("keydown", function (ev) {
-          if (ev.key === "Enter" && hits.length) { ev.preventDefault(); choose(hits[0]); }
+          if (ev.key !== "Enter") return;
+          ev.preventDefault();
+          window.clearTimeout(timer);
+          ask().then(function () { if (hits.length) choose(hits[0]); });
         });
         return box;
       }
