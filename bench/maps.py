@@ -32,7 +32,8 @@ ALL_LAYERS = "district,zones,areas,areaLabels,parks,lowCost,units,stations,cross
 TILES_DRAWN = """() => window.spacemapZone && ['areas', 'parks', 'units', 'low-cost']
   .every(k => window.spacemapZone.loaded[k])
   && window.spacemapZone.layers.units.getContainer().querySelectorAll('path').length > 0"""
-CLUSTERS_DRAWN = """() => Object.keys(window).some(j => window[j] instanceof L.MarkerClusterGroup
+CLUSTERS_DRAWN = """() => typeof L !== 'undefined' && L.MarkerClusterGroup
+  && Object.keys(window).some(j => window[j] instanceof L.MarkerClusterGroup
   && window[j].getLayers().length > 0)"""
 _CALLBACK = """
 function (row) {

@@ -91,8 +91,8 @@ def sign_in(pg: Any, server: str, username: str, next_path: str) -> None:
 
 
 ZONE_DRAWN = """() => { const s = window.spacemapZone, out = {};
-  for (const k in s.layers) { const l = s.layers[k]; out[k] = !s.map.hasLayer(l) ? 0
-    : l.getContainer ? l.getContainer().querySelectorAll('path').length : l.getLayers().length; }
+  for (const k in s.layers) { const l = s.layers[k], g = k === 'lowCost' ? 'low-cost' : k;
+    out[k] = !s.map.hasLayer(l) ? 0 : g in s.drawn ? s.drawn[g] : l.getLayers().length; }
   return out; }"""
 
 
@@ -113,7 +113,7 @@ def test_zone_map_draws_offline(page: Any, server: str) -> None:
 def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
     """What the zone map says is free in ``unit``: the unit tile at the deepest zoom has a cell
     holding it, and that cell's popup (what a click on it shows) lists the unit's free m²."""
-    from spacemap.catalog.tiles import CELL_ZOOM
+    from spacemap.catalog.tiles import cell_zoom
     from tests.test_tiles import read_tile, tile_of
 
     item = httpx.get(f"{server}/collections/space-units/items/{unit}").json()
@@ -123,9 +123,9 @@ def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
     with tempfile.TemporaryDirectory() as folder:
         data = httpx.get(f"{server}/tiles/units/{z}/{x}/{y}.mvt").content
         cells = set(read_tile(Path(folder), data, "units", z, x, y)["cell"])
-    cx, cy = tile_of(lng, lat, z + CELL_ZOOM)
-    assert f"{z + CELL_ZOOM}/{cx}/{cy}" in cells, f"{unit} not on the map"
-    html = httpx.get(f"{server}/map/cell/units/{z + CELL_ZOOM}/{cx}/{cy}").text
+    cx, cy = tile_of(lng, lat, z + cell_zoom(z))
+    assert f"{z + cell_zoom(z)}/{cx}/{cy}" in cells, f"{unit} not on the map"
+    html = httpx.get(f"{server}/map/cell/units/{z + cell_zoom(z)}/{cx}/{cy}").text
     row = re.search(rf'<tr data-unit="{re.escape(unit)}">.*?</td><td>([\d,.]+)</td>', html)
     assert row, f"{unit} not in its cell's popup"
     return float(row.group(1).replace(",", ""))

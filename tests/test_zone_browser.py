@@ -46,13 +46,16 @@ VECTOR = ["areas", "parks", "lowCost", "units"]
 DRAWN = """() => {
   const s = window.spacemapZone, out = {};
   for (const k in s.layers) {
-    const l = s.layers[k];
+    const l = s.layers[k], grid = k === 'lowCost' ? 'low-cost' : k;
     out[k] = {on: s.map.hasLayer(l),
-              n: !s.map.hasLayer(l) ? 0 : l.getContainer
-                ? l.getContainer().querySelectorAll('path').length : l.getLayers().length};
+              n: !s.map.hasLayer(l) ? 0 : grid in s.drawn ? s.drawn[grid] : l.getLayers().length};
   }
   return out;
 }"""
+SYMBOLS = """(key) => { const box = window.spacemapZone.map.getContainer().getBoundingClientRect();
+  return window.spacemapZone.symbols(key).filter(p => p.x > 60 && p.y > 60
+    && p.x < box.width - 60 && p.y < box.height - 60)
+    .map(p => ({x: p.x + box.left, y: p.y + box.top, n: p.properties.n})); }"""
 LOADED = """(keys) => keys.every(k => window.spacemapZone
   && window.spacemapZone.loaded[k === 'lowCost' ? 'low-cost' : k])"""
 
@@ -260,9 +263,9 @@ def test_a_click_on_units_lists_what_the_cell_holds(browser: Any, server: str) -
     pg.goto(f"{server}/map?layers=district,units", wait_until="networkidle")
     pg.wait_for_function(LOADED, arg=["units"])
     pg.wait_for_load_state("networkidle")
-    symbols = pg.locator(".leaflet-sm-units-pane path.leaflet-interactive")
-    assert symbols.count() >= 1
-    symbols.first.click(force=True)
+    symbols = pg.evaluate(SYMBOLS, "units")
+    assert symbols, "unit symbols on screen"
+    pg.mouse.click(symbols[0]["x"], symbols[0]["y"])
     pg.wait_for_function(
         "() => window.spacemapZone.popup && window.spacemapZone.popup.kind == 'cell'"
     )
@@ -277,12 +280,13 @@ def test_hovering_and_clicking_small_symbols_raises_nothing(browser: Any, server
     pg = open_page(browser, server)
     pg.goto(f"{server}/map?layers=parks,lowCost,units,stations", wait_until="networkidle")
     pg.wait_for_function(LOADED, arg=["parks", "units", "lowCost"])
-    symbols = pg.locator(".leaflet-sm-parks-pane path.leaflet-interactive")
-    assert symbols.count() >= 5
-    for i in range(min(symbols.count(), 8)):
-        box = symbols.nth(i).bounding_box()
-        pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    symbols = pg.evaluate(SYMBOLS, "parks")
+    assert len(symbols) >= 5
+    for p in symbols[:8]:
+        pg.mouse.move(p["x"], p["y"])
+        pg.wait_for_timeout(50)
+    single = [p for p in symbols if p["n"] == 1]
+    pg.mouse.click(single[0]["x"], single[0]["y"])
     pg.wait_for_function("() => window.spacemapZone.popup !== null")
     assert pg.locator(".leaflet-tooltip").count() >= 1
     assert pg.errors == [] and pg.outside == []

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from spacemap.catalog import tiles
 from spacemap.i18n import Names, _, current_locale
-from spacemap.store import stats
+from spacemap.store import planning
 from spacemap.taxonomy import sectors
 from web import escape as safe
 from web.maps import _park_popup, features
@@ -44,7 +44,7 @@ def area_popup(session: Session, code: str) -> Markup | None:
     if not found:
         return None
     p = found[0]["properties"]
-    row = next((r for r in stats.areas(session) if r["area"] == code), None)
+    row = next((r for r in planning.area_space(session) if r["area"] == code), None)
     zone = Names(row["zone_name_zh"], row["zone_name_en"]).render() if row else p["zone"]
     return safe.markup(
         "<b>{}</b> <small>{}</small><br><b>{}</b> {}<br><b>{}</b> {}<br><b>{}</b> {}<br>{}"

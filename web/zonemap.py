@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from spacemap.catalog import tiles
 from spacemap.i18n import Msg, Names, _, current_locale
+from spacemap.store import planning
 from spacemap.vocab import PARK_TYPES
 from web.basemaps import Basemap, display_geojson, to_display
 from web.legends import LegendItem, LegendSection
@@ -78,10 +79,8 @@ def latlng(lng: float, lat: float, datum: str) -> list[float]:
 
 def _shading(session: Session, measure: str) -> dict[str, Any]:
     """The colour ramp of the area layer: the measure's range over areas that have data."""
-    from spacemap.store import stats
-
     values = []
-    for row in stats.areas(session):
+    for row in planning.area_space(session):
         cap, free = float(row["capacity_m2"]), float(row["available_m2"])
         if cap > 0:
             values.append(free if measure == "available_m2" else 100 * (cap - free) / cap)
@@ -243,6 +242,9 @@ def zone_map(session: Session, basemap: Basemap, measure: str = "available_m2") 
         control_scale=False,  # zonemap.js adds a metric-only one where no legend covers it
         prefer_canvas=False,
     )
+    # folium's max_zoom only reaches a tile layer; without a basemap the map had none, and
+    # layers that need the map's maxZoom (clusters) drew nothing. The map itself gets one.
+    m.options["max_zoom"] = MAX_ZOOM
     # Only Leaflet: the zone map uses none of Folium's default jQuery, Bootstrap or icon fonts.
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
@@ -264,6 +266,8 @@ def zone_map(session: Session, basemap: Basemap, measure: str = "available_m2") 
         "lang": current_locale(),
         "datum": datum,
         "maxZoom": MAX_ZOOM,
+        "tilePixels": tiles.TILE_PIXELS,
+        "zoomOffset": tiles.ZOOM_OFFSET,
         "tiles": _tile_urls(session, datum),
         "popup": "/map/popup/{kind}/{code}?lang=" + current_locale(),
         "cell": f"/map/cell/{{layer}}/{{z}}/{{x}}/{{y}}?datum={datum}&lang={current_locale()}",

@@ -1,9 +1,9 @@
 """Mapbox vector tiles cut by PostGIS (``ST_AsMVT``): one layer per tile set, web-mercator XYZ.
 
 The zone map draws areas, parks and space units from these tiles so its page weighs the same at
-a thousand units or a million: a tile holds at most one symbol per grid cell (``CELL`` tile units,
-16 screen pixels of the 512-pixel tiles the map draws), with the count and floor space of what
-the cell holds. Points are projected
+a thousand units or a million: a tile holds at most one symbol per grid cell (``cell_size``,
+32 or 64 screen pixels of the ``TILE_PIXELS``-wide tiles the map draws), with the count and floor
+space of what the cell holds. Points are projected
 with the mercator formula in SQL rather than ``ST_Transform`` per row, and only rows inside the
 tile's envelope (by the GiST index on ``geom``) are read.
 
@@ -29,9 +29,26 @@ from spacemap.i18n import Msg, _
 
 EXTENT = 4096  # tile units per tile side (the MVT default)
 BUFFER = 256  # tile units beyond each edge, so symbols crossing an edge are drawn whole
-CELL = 128  # 16 px of a 512 px tile: the aggregation grid for point layers (divides EXTENT)
+# The map draws each tile this many pixels wide (TILE_PIXELS / 256 zooms up from the usual 256),
+# so a screen needs few requests.
+TILE_PIXELS = 1024
+ZOOM_OFFSET = (TILE_PIXELS // 256).bit_length() - 1
+CELL_PIXELS_FAR, CELL_PIXELS_NEAR, NEAR_ZOOM = 64, 32, 12  # a tile zoom of NEAR_ZOOM or more
+
+
+def cell_size(z: int) -> int:
+    """The aggregation grid of point layers at tile zoom ``z``, in tile units (divides EXTENT):
+    64 screen pixels over a city (as marker clusters do), 32 once streets show."""
+    return EXTENT * (CELL_PIXELS_NEAR if z >= NEAR_ZOOM else CELL_PIXELS_FAR) // TILE_PIXELS
+
+
+def cell_zoom(z: int) -> int:
+    """A cell of a tile at zoom ``z`` is exactly the tile (z + cell_zoom(z), cx, cy)."""
+    return (EXTENT // cell_size(z)).bit_length() - 1
+
+
 MAX_ZOOM = 22
-CELL_MAX_ZOOM = MAX_ZOOM + 5  # cells of the deepest tiles (EXTENT // CELL = 2 ** 5)
+CELL_MAX_ZOOM = MAX_ZOOM + 8  # cells of the deepest tiles (cell_zoom is at most 8)
 DATUMS = ("wgs84", "gcj02")
 # The envelope is widened by this much (degrees) before the datum shift, which moves Futian
 # ~600 m: a row just outside the WGS84 envelope can land inside the shifted one.
@@ -87,22 +104,21 @@ cells AS (
   SELECT ST_MakePoint(round(avg(tx)), round(avg(ty))) AS geom, count(*) AS n, {aggregates}
   FROM px
   WHERE tx BETWEEN -{BUFFER} AND {EXTENT + BUFFER} AND ty BETWEEN -{BUFFER} AND {EXTENT + BUFFER}
-  GROUP BY floor(tx / {CELL}), floor(ty / {CELL})
+  GROUP BY floor(tx / :cell), floor(ty / :cell)
 )
 SELECT ST_AsMVT(cells, '{name}', {EXTENT}, 'geom') FROM cells"""
 
 
-# A cell is 1/32 of the tile's side: exactly the tile (z + 5, cx, cy), which names it ("cell")
-# so a client can ask what is in it (``cell_units``).
-CELL_ZOOM = (EXTENT // CELL).bit_length() - 1
+# A cell is exactly the tile (z + cell_zoom(z), cx, cy), which names it ("cell") so a client can
+# ask what is in it (``cell_units``).
 UNIT_AGGREGATES = f"""
   round(sum(capacity_m2))::float8 AS capacity_m2,
   round(sum(available_m2))::float8 AS free_m2,
   count(*) FILTER (WHERE is_low_cost) AS low_cost,
   round(COALESCE(sum(available_m2) FILTER (WHERE is_low_cost), 0))::float8 AS low_cost_free_m2,
   bool_or(is_synthetic) AS synthetic,
-  (:z + {CELL_ZOOM}) || '/' || (:x * {EXTENT // CELL} + floor(min(tx) / {CELL}))::bigint || '/'
-    || (:y * {EXTENT // CELL} + floor(min(ty) / {CELL}))::bigint AS cell"""
+  (:z + :cell_zoom) || '/' || (:x * ({EXTENT} / :cell) + floor(min(tx) / :cell))::bigint || '/'
+    || (:y * ({EXTENT} / :cell) + floor(min(ty) / :cell))::bigint AS cell"""
 
 _UNIT_COLUMNS = "t.code, t.capacity_m2, t.available_m2, t.is_low_cost, t.is_synthetic"
 
@@ -110,7 +126,7 @@ UNITS = TileLayer(
     id="units",
     title_zh="可租空间单元",
     title_en="Rentable space units",
-    description="Space units aggregated per 1/32-tile cell: count, capacity and free m², "
+    description="Space units aggregated per grid cell: count, capacity and free m², "
     "low-cost units; 'cell' is the z/x/y tile the cell covers.",
     tables=("space_units",),
     fields={
@@ -282,7 +298,8 @@ def tile(
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    params = {"z": z, "x": x, "y": y, "margin": _DATUM_MARGIN[datum]}
+    params = {"z": z, "x": x, "y": y, "margin": _DATUM_MARGIN[datum], "cell": cell_size(z),
+              "cell_zoom": cell_zoom(z)}  # fmt: skip
     data = session.execute(text(layer.statement(datum)), params).scalar()
     out = bytes(data or b"")
     _cache.put(key, out)

@@ -31,6 +31,18 @@ GROUP BY z.code, z.name_zh, z.name_en, ar.code, ar.name_zh, ar.name_en
 ORDER BY z.code, ar.code
 """
 
+# Per area, from the parks' unit totals (kept by a trigger): cheap at any number of units.
+AREA_SPACE = """
+SELECT ar.code AS area, z.name_zh AS zone_name_zh, z.name_en AS zone_name_en,
+       COALESCE(sum(p.units_capacity_m2), 0) AS capacity_m2,
+       COALESCE(sum(p.units_available_m2), 0) AS available_m2,
+       EXISTS (SELECT 1 FROM space_units u JOIN parks q ON q.id = u.park_id
+               WHERE q.area_id = ar.id AND u.is_synthetic) AS units_synthetic
+FROM areas ar JOIN zones z ON z.id = ar.zone_id LEFT JOIN parks p ON p.area_id = ar.id
+GROUP BY ar.id, ar.code, z.name_zh, z.name_en
+ORDER BY ar.code
+"""
+
 # Applications filed and decided per calendar month (Asia/Shanghai, the bureau's calendar).
 APPLICATIONS_BY_MONTH = """
 WITH filed AS (
@@ -98,6 +110,10 @@ FROM parks WHERE park_type IN ('incubator', 'accelerator', 'maker_space')
 
 def _rows(session: Session, sql: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in session.execute(text(sql))]
+
+
+def area_space(session: Session) -> list[dict[str, Any]]:
+    return _rows(session, AREA_SPACE)
 
 
 def floor_space(session: Session) -> list[dict[str, Any]]:

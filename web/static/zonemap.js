@@ -41,6 +41,9 @@
     return r._map.unproject(L.point(c.x, c.y).scaleBy(r._size).add(this._point), c.z);
   };
 
+  // VectorGrid's canvas tiles stop a click with L.DomEvent.fakeStop, which Leaflet 1.8 removed.
+  if (!L.DomEvent.fakeStop) L.DomEvent.fakeStop = L.DomEvent.stopPropagation;
+
   function init() {
     var node = document.getElementById("zone-config");
     if (!node) return;
@@ -50,9 +53,12 @@
     var T = cfg.text, colors = cfg.colors;
     var locale = cfg.lang === "zh" ? "zh-CN" : "en";
     var num = function (v) { return Math.round(v).toLocaleString(locale); };
-    var state = {map: map, layers: {}, grids: {}, loaded: {}, popup: null};
+    var state = {map: map, layers: {}, grids: {}, loaded: {}, loadedAt: {}, tileAt: {},
+                 drawn: {}, popup: null};
     window.spacemapZone = state;  // for the browser tests and the benchmark
 
+    // Where the first tiles are asked for: the district, before any layer is added.
+    map.fitBounds(cfg.bounds, {padding: [8, 8], animate: false});
     [["sm-areas", 250], ["sm-units", 420], ["sm-parks", 430], ["sm-stations", 440]].forEach(
       function (pane) { map.createPane(pane[0]).style.zIndex = pane[1]; });
 
@@ -75,6 +81,20 @@
       return fetchPopup(latlng, url, {kind: kind, code: code});
     }
     state.openPopup = serverPopup;
+    // Where a grid's point symbols are on screen (the browser tests point at them).
+    state.symbols = function (key) {
+      var out = [], grid = state.grids[key];
+      Object.keys(grid._vectorTiles || {}).forEach(function (k) {
+        var tile = grid._vectorTiles[k];
+        Object.keys(tile._features || {}).forEach(function (id) {
+          var symbol = tile._features[id].feature;
+          if (!symbol._point) return;
+          var p = map.latLngToContainerPoint(symbol.getLatLng());
+          out.push({x: p.x, y: p.y, properties: symbol.properties});
+        });
+      });
+      return out;
+    };
 
     var hover = L.tooltip({direction: "top", offset: [0, -6]});
     function showTip(latlng, text) {
@@ -84,22 +104,35 @@
     function hideTip() { map.closeTooltip(hover); }
 
     // ---------------------------------------------------------------- vector tile layers
+    var seq = 0;
     function grid(key, pane, style) {
       var styles = {};
-      styles[key] = style;
-      // 512-pixel tiles one zoom up: a quarter of the requests of 256-pixel ones. VectorGrid
-      // ignores zoomOffset when it writes the URL, so the tile's zoom is lowered here.
+      state.drawn[key] = 0;
+      styles[key] = function (p, z) {  // called once for each feature drawn
+        state.drawn[key] += 1;
+        return style(p, z);
+      };
+      // Big tiles, zooms up (cfg.tilePixels wide, cfg.zoomOffset): a screen needs a handful of
+      // requests. VectorGrid ignores zoomOffset when it writes the URL: the zoom is lowered here.
       var layer = L.vectorGrid.protobuf(cfg.tiles[key], {
         vectorTileLayerStyles: styles, interactive: true, pane: pane,
-        tileSize: 512, maxNativeZoom: cfg.maxZoom, maxZoom: cfg.maxZoom
+        rendererFactory: L.canvas.tile,  // thousands of symbols: canvas, not SVG elements
+        getFeatureId: function (f) { return f.properties.cell || f.properties.code || ++seq; },
+        tileSize: cfg.tilePixels, maxNativeZoom: cfg.maxZoom, maxZoom: cfg.maxZoom
       });
       var fetchTile = layer._getVectorTilePromise;
       layer._getVectorTilePromise = function (coords) {
-        var up = L.extend({}, coords, {z: coords.z - 1});
+        var up = L.extend({}, coords, {z: coords.z - cfg.zoomOffset});
         var args = Array.prototype.slice.call(arguments, 1);
         return fetchTile.apply(this, [up].concat(args));
       };
-      layer.on("load", function () { state.loaded[key] = true; });
+      layer.on("load", function () {
+        state.loaded[key] = true;
+        state.loadedAt[key] = state.loadedAt[key] || performance.now();
+      });
+      layer.on("tileload", function () {
+        state.tileAt[key] = (state.tileAt[key] || []).concat([Math.round(performance.now())]);
+      });
       state.grids[key] = layer;
       return layer;
     }
@@ -327,7 +360,6 @@
       map.getContainer().classList.toggle("sm-near", map.getZoom() >= 14);
     }
     map.on("zoomend", nearClass);
-    map.fitBounds(cfg.bounds, {padding: [8, 8]});
     nearClass();
   }
 
