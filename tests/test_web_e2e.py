@@ -113,7 +113,7 @@ def test_zone_map_draws_offline(page: Any, server: str) -> None:
 def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
     """What the zone map says is free in ``unit``: the unit tile at the deepest zoom has a cell
     holding it, and that cell's popup (what a click on it shows) lists the unit's free m²."""
-    from spacemap.catalog.tiles import cell_zoom
+    from spacemap.catalog.tiles import UNITS
     from tests.test_tiles import read_tile, tile_of
 
     item = httpx.get(f"{server}/collections/space-units/items/{unit}").json()
@@ -123,9 +123,9 @@ def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
     with tempfile.TemporaryDirectory() as folder:
         data = httpx.get(f"{server}/tiles/units/{z}/{x}/{y}.mvt").content
         cells = set(read_tile(Path(folder), data, "units", z, x, y)["cell"])
-    cx, cy = tile_of(lng, lat, z + cell_zoom(z))
-    assert f"{z + cell_zoom(z)}/{cx}/{cy}" in cells, f"{unit} not on the map"
-    html = httpx.get(f"{server}/map/cell/units/{z + cell_zoom(z)}/{cx}/{cy}").text
+    cx, cy = tile_of(lng, lat, z + UNITS.cell_zoom(z))
+    assert f"{z + UNITS.cell_zoom(z)}/{cx}/{cy}" in cells, f"{unit} not on the map"
+    html = httpx.get(f"{server}/map/cell/units/{z + UNITS.cell_zoom(z)}/{cx}/{cy}").text
     row = re.search(rf'<tr data-unit="{re.escape(unit)}">.*?</td><td>([\d,.]+)</td>', html)
     assert row, f"{unit} not in its cell's popup"
     return float(row.group(1).replace(",", ""))

@@ -291,3 +291,33 @@ def test_hovering_and_clicking_small_symbols_raises_nothing(browser: Any, server
     assert pg.locator(".leaflet-tooltip").count() >= 1
     assert pg.errors == [] and pg.outside == []
     pg.context.close()
+
+
+def test_the_statistics_page_draws_offline_and_prints(
+    browser: Any, server: str, engine: Any
+) -> None:
+    from tests.conftest import PASSWORD, make_user
+
+    pg = open_page(browser, server, width=1280, height=1000)
+    pg.goto(f"{server}/login?next=/stats")
+    pg.fill("input[name=username]", make_user(engine, "planner"))
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("form[action='/login'] button")
+    pg.wait_for_load_state("networkidle")
+    assert pg.url.endswith("/stats")
+    assert pg.locator("section.chart-block svg.chart").count() == 7
+    assert pg.locator("table.stats-table").count() == 7
+    shot(pg, "stats")
+    pg.goto(f"{server}/stats?paper=a4", wait_until="networkidle")
+    pg.emulate_media(media="print")
+    assert pg.locator("#print-meta").is_visible() and not pg.locator("header.bar").is_visible()
+    assert not pg.locator(".downloads").first.is_visible()
+    pg.screenshot(path=str(SHOTS / "stats-print.png"), full_page=True)
+    pg.set_viewport_size({"width": 390, "height": 844})
+    pg.emulate_media(media="screen")
+    pg.goto(f"{server}/stats", wait_until="networkidle")
+    width = pg.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 400, "no sideways scrolling on a phone"
+    shot(pg, "stats-phone")
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()

@@ -176,7 +176,8 @@ def _legend(shading: dict[str, Any], measure: str, zones: list[dict]) -> list[Le
         LegendSection("parks", _("Parks by type"), [
             *[LegendItem(PARK_COLORS[k], Names(*v).render(), "circle")
               for k, v in PARK_TYPES.items()],
-            LegendItem("#777777", _("several parks (zoom in)"), "circle"),
+            LegendItem("#777777", _("dark ring: several parks, the most common type (zoom in)"),
+                       "several"),
         ]),
         LegendSection("space", _("Floor space"), [
             LegendItem(UNIT_COLOR, _("space units (synthetic), size by count"), "circle"),

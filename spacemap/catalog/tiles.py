@@ -33,18 +33,7 @@ BUFFER = 256  # tile units beyond each edge, so symbols crossing an edge are dra
 # so a screen needs few requests.
 TILE_PIXELS = 1024
 ZOOM_OFFSET = (TILE_PIXELS // 256).bit_length() - 1
-CELL_PIXELS_FAR, CELL_PIXELS_NEAR, NEAR_ZOOM = 64, 32, 12  # a tile zoom of NEAR_ZOOM or more
-
-
-def cell_size(z: int) -> int:
-    """The aggregation grid of point layers at tile zoom ``z``, in tile units (divides EXTENT):
-    64 screen pixels over a city (as marker clusters do), 32 once streets show."""
-    return EXTENT * (CELL_PIXELS_NEAR if z >= NEAR_ZOOM else CELL_PIXELS_FAR) // TILE_PIXELS
-
-
-def cell_zoom(z: int) -> int:
-    """A cell of a tile at zoom ``z`` is exactly the tile (z + cell_zoom(z), cx, cy)."""
-    return (EXTENT // cell_size(z)).bit_length() - 1
+NEAR_ZOOM = 12  # tile zooms from here on show streets: point layers use their finer grid
 
 
 MAX_ZOOM = 22
@@ -66,6 +55,17 @@ class TileLayer:
     fields: dict[str, str]  # property → type, for TileJSON's vector_layers
     sql: str  # {geom}: the layer's geometry expression in the tile's datum
     geometry: str = "point"  # point | polygon
+    # Screen pixels of a point layer's grid cell: over a city, and once streets show.
+    cell_pixels: tuple[int, int] = (64, 32)
+
+    def cell_size(self, z: int) -> int:
+        """The grid at tile zoom ``z`` in tile units (a power of two dividing EXTENT)."""
+        far, near = self.cell_pixels
+        return EXTENT * (near if z >= NEAR_ZOOM else far) // TILE_PIXELS
+
+    def cell_zoom(self, z: int) -> int:
+        """A cell of a tile at zoom ``z`` is exactly the tile (z + cell_zoom(z), cx, cy)."""
+        return (EXTENT // self.cell_size(z)).bit_length() - 1
 
     def statement(self, datum: str) -> str:
         return (
@@ -155,7 +155,8 @@ PARKS = TileLayer(
     id="parks",
     title_zh="园区与孵化载体",
     title_en="Parks and incubators",
-    description="Parks by type; a cell holding several parks carries their count instead.",
+    description="Parks by type; a cell holding several parks carries their count and the most "
+    "common type among them.",
     tables=("parks", "space_units"),
     fields={
         "n": "Number",
@@ -174,11 +175,12 @@ PARKS = TileLayer(
         """CASE WHEN count(*) = 1 THEN min(code) END AS code,
   CASE WHEN count(*) = 1 THEN min(name_zh) END AS name_zh,
   CASE WHEN count(*) = 1 THEN min(name_en) END AS name_en,
-  CASE WHEN count(*) = 1 THEN min(park_type) ELSE 'several' END AS park_type,
+  mode() WITHIN GROUP (ORDER BY park_type) AS park_type,
   bool_or(is_estimate) AS is_estimate, max(location_error_m) AS location_error_m,
   sum(low_cost_area_m2)::float8 AS low_cost_area_m2""",
         "parks",
     ),
+    cell_pixels=(32, 16),  # parks are few and each matters: a finer grid than units
 )
 
 # Areas with their floor space: occupancy is NULL ("no data") where no unit is recorded.
@@ -298,8 +300,8 @@ def tile(
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    params = {"z": z, "x": x, "y": y, "margin": _DATUM_MARGIN[datum], "cell": cell_size(z),
-              "cell_zoom": cell_zoom(z)}  # fmt: skip
+    params = {"z": z, "x": x, "y": y, "margin": _DATUM_MARGIN[datum],
+              "cell": layer.cell_size(z), "cell_zoom": layer.cell_zoom(z)}  # fmt: skip
     data = session.execute(text(layer.statement(datum)), params).scalar()
     out = bytes(data or b"")
     _cache.put(key, out)

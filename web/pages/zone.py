@@ -11,7 +11,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from api.problems import Problem
 from spacemap import review
 from spacemap.catalog import tiles
 from spacemap.catalog.queries import versions
@@ -143,8 +142,8 @@ def cell(layer: str, z: int, x: int, y: int, session: DB, datum: str = "wgs84") 
         raise review.NotFound(_("Only the units and low-cost layers have cells."), "layer")
     try:
         content = cell_popup(session, z, x, y, datum, layer == "low-cost")
-    except tiles.TileError as exc:
-        raise Problem(400, exc.reason, field=exc.field) from None
+    except tiles.TileError as exc:  # a cell that cannot exist is not found
+        raise review.NotFound(exc.reason, exc.field) from None
     return HTMLResponse(str(content), headers={"Cache-Control": "no-cache"})
 
 

@@ -151,10 +151,10 @@
     });
 
     var parks = grid("parks", "sm-parks", function (p) {
-      var several = p.n > 1;
-      return {radius: several ? Math.min(6 + 2 * Math.log2(p.n), 14) : 7, fill: true,
-              fillColor: several ? colors.several : (colors.parks[p.park_type] || "#444"),
-              fillOpacity: 0.9, color: "#fff", weight: 2};
+      // A cell with several parks: bigger, in the colour of the most common type among them.
+      return {radius: p.n > 1 ? Math.min(7 + 2 * Math.log2(p.n), 14) : 6, fill: true,
+              fillColor: colors.parks[p.park_type] || colors.several, fillOpacity: 0.9,
+              color: p.n > 1 ? "#222" : "#fff", weight: p.n > 1 ? 1.5 : 2};
     });
     parks.on("mouseover", function (e) {
       var p = e.layer.properties;
