@@ -30,8 +30,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 ALL_LAYERS = "district,zones,areas,areaLabels,parks,lowCost,units,stations,crossings"
 TILES_DRAWN = """() => window.spacemapZone && ['areas', 'parks', 'units', 'low-cost']
-  .every(k => window.spacemapZone.loaded[k])
-  && window.spacemapZone.layers.units.getContainer().querySelectorAll('path').length > 0"""
+  .every(k => window.spacemapZone.loaded[k]) && window.spacemapZone.drawn.units > 0"""
 CLUSTERS_DRAWN = """() => typeof L !== 'undefined' && L.MarkerClusterGroup
   && Object.keys(window).some(j => window[j] instanceof L.MarkerClusterGroup
   && window[j].getLayers().length > 0)"""

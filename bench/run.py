@@ -103,7 +103,15 @@ def main() -> None:
     parser.add_argument("--peer-scale", type=int, default=100_000, help="0 to skip tipg")
     parser.add_argument("--workers", type=int, default=2, help="server workers, both servers")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument(
+        "--only-maps",
+        action="store_true",
+        help="run only the zone map rows and replace that section of --output",
+    )
     args = parser.parse_args()
+    if args.only_maps:
+        maps_only(args)
+        return
     started = time.perf_counter()
     settings = get_settings()
     url = make_url(settings.url()).set(database="spacemap_bench").render_as_string(False)
@@ -160,6 +168,32 @@ def main() -> None:
     print(f"wrote {args.output} in {minutes:.1f} min")
 
 
+def maps_only(args: argparse.Namespace) -> None:
+    """The zone map rows alone (10k/100k/1M by default), spliced into the existing report in
+    place of its "Zone map at scale" section and target lines."""
+    url = make_url(get_settings().url()).set(database="spacemap_bench").render_as_string(False)
+    print("preparing benchmark database …", flush=True)
+    prepare(url)
+    engine = create_engine(url, connect_args=CONNECT_ARGS)
+    map_rows = []
+    for n in [int(x) for x in args.map_scales.split(",") if x]:
+        generate(engine, n)
+        m = bench_map(engine, url)
+        map_rows.append((n, m))
+        print(f"{n:>9,} units zone map: {m}", flush=True)
+    engine.dispose()
+    text_in = args.output.read_text(encoding="utf-8")
+    start = text_in.index("## Zone map at scale")
+    end = text_in.index("![", start)
+    text_out = text_in[:start] + "\n".join(map_section(map_rows)) + "\n" + text_in[end:]
+    lines = [line for line in text_out.split("\n") if not line.startswith("- Zone map at 1M")]
+    at = lines.index("## Targets / 目标") + 2
+    lines[at:at] = [t for t in targets([], {}, None, map_rows) if t.startswith("- Zone map")]
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    plot_maps(map_rows, args.output.parent / "bench")
+    print(f"wrote the zone map rows into {args.output}")
+
+
 def bench_map(engine, url: str) -> dict[str, float]:
     html, build_s = bench_maps.legacy_html(engine)
     figures = {"legacy_bytes": len(html.encode()), "legacy_build_s": build_s}
@@ -192,23 +226,7 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
     out.append(folder / "match-latency.png")
     fig.savefig(out[-1], dpi=110, bbox_inches="tight")
     if map_rows:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ns = [n for n, _ in map_rows]
-        ax.plot(ns, [m["tiles_bytes"] / 1e6 for _, m in map_rows], marker="o",
-                label="vector tiles: first load MB")  # fmt: skip
-        ax.plot(ns, [m["tiles_draw_s"] for _, m in map_rows], marker="s",
-                label="vector tiles: first draw s")  # fmt: skip
-        ax.plot(ns, [m["legacy_bytes"] / 1e6 for _, m in map_rows], marker="o", linestyle="--",
-                label="units in page: HTML MB")  # fmt: skip
-        legacy = [(n, m["legacy_load_s"]) for n, m in map_rows if m["legacy_load_s"]]
-        if legacy:
-            ax.plot(*zip(*legacy, strict=True), marker="s", linestyle="--",
-                    label="units in page: draw s")  # fmt: skip
-        ax.axhline(2, color="grey", linewidth=0.8, linestyle=":")
-        ax.set(xscale="log", yscale="log", xlabel="units", title="Zone map at scale")
-        ax.legend()
-        out.append(folder / "zone-map.png")
-        fig.savefig(out[-1], dpi=110, bbox_inches="tight")
+        out.append(plot_maps(map_rows, folder))
     if peer:
         fig, ax = plt.subplots(figsize=(6, 4))
         qs = list(peer)
@@ -222,6 +240,35 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
         fig.savefig(out[-1], dpi=110, bbox_inches="tight")
     plt.close("all")
     return out
+
+
+def plot_maps(map_rows, folder: Path) -> Path:
+    """The zone map's first load and draw against the number of units, both approaches."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ns = [n for n, _ in map_rows]
+    ax.plot(ns, [m["tiles_bytes"] / 1e6 for _, m in map_rows], marker="o",
+            label="vector tiles: first load MB")  # fmt: skip
+    ax.plot(ns, [m["tiles_draw_s"] for _, m in map_rows], marker="s",
+            label="vector tiles: first draw s")  # fmt: skip
+    ax.plot(ns, [m["legacy_bytes"] / 1e6 for _, m in map_rows], marker="o", linestyle="--",
+            label="units in page: HTML MB")  # fmt: skip
+    legacy = [(n, m["legacy_load_s"]) for n, m in map_rows if m["legacy_load_s"]]
+    if legacy:
+        ax.plot(*zip(*legacy, strict=True), marker="s", linestyle="--",
+                label="units in page: draw s")  # fmt: skip
+    ax.axhline(2, color="grey", linewidth=0.8, linestyle=":")
+    ax.set(xscale="log", yscale="log", xlabel="units", title="Zone map at scale")
+    ax.legend()
+    path = folder / "zone-map.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
@@ -314,8 +361,9 @@ def map_section(map_rows) -> list[str]:
         "",
         "Headless chromium, 1400×900, network blocked, a fresh browser context (empty cache) per "
         "load, every layer on. **Vector tiles** (the zone map now): the page holds no unit; "
-        "areas, parks, units and low-cost space come from `/tiles/...` (PostGIS `ST_AsMVT`, one "
-        "symbol per 16-pixel cell). First load = bytes of every response up to the first view "
+        "areas, parks, units and low-cost space come from `/tiles/...` (PostGIS `ST_AsMVT`, "
+        "1024-pixel tiles, one symbol per grid cell of 32–64 pixels, 16–32 for parks). "
+        "First load = bytes of every response up to the first view "
         "drawn (page, scripts, styles, tiles); draw = navigation to the units drawn, median of 3 "
         "with the server's tile cache warm, and once with it cold. **Every unit in the page** "
         "(the approach before): the same map with all units as one FastMarkerCluster array; "
