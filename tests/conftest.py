@@ -8,6 +8,7 @@ state. Tests that write get a session whose outer transaction is rolled back aft
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,7 +32,6 @@ from spacemap.ingest.dataset import load_dataset
 from spacemap.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 BIN = Path(sys.executable).parent
 
 
@@ -146,7 +146,9 @@ def serving(database_url: str) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
-        os.unlink(log.name)
+        keep = ROOT / "test-artifacts" / "servers"  # read it when a test against a server fails
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.move(log.name, keep / f"serve-{port}.log")
 
 
 PASSWORD = "test-password-1"
@@ -200,10 +202,13 @@ def app(database_url: str, engine: Engine) -> Iterator[object]:
 
     previous = os.environ.get("SPACEMAP_DATABASE_URL")
     os.environ["SPACEMAP_DATABASE_URL"] = database_url
+    # The in-process client talks plain HTTP to "testserver": a Secure cookie would not come back.
+    os.environ["SPACEMAP_COOKIE_SECURE"] = "false"
     get_settings.cache_clear()
     try:
         yield create_app()
     finally:
+        os.environ.pop("SPACEMAP_COOKIE_SECURE", None)
         if previous is None:
             os.environ.pop("SPACEMAP_DATABASE_URL", None)
         else:
@@ -244,3 +249,16 @@ def signed_in(app: object, username: str, lang: str | None = None) -> TestClient
                         follow_redirects=False)  # fmt: skip
     assert reply.status_code == 303, reply.text
     return client
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium, driven by Playwright (no browser download); see tests/browser.py."""
+    from tests.browser import CHROMIUM, FLAGS
+
+    playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()

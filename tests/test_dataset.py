@@ -1,7 +1,8 @@
-"""The loaded Futian dataset against what the planning documents (FACTS.md) say."""
+"""The loaded Futian dataset against its cited sources (``geodata/sources/``)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -10,16 +11,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geodata import built_path
+from geodata import built_path, sources_path
+from geodata.figures import figure, figures
 from spacemap.coords import gcj02_to_wgs84
-from tests.conftest import REFERENCE
+
+PARK_FIGURE_COLUMNS = ("land_area_m2", "floor_area_m2", "low_cost_area_m2", "documented_firms")
 
 
-def _facts_park_rows() -> list[list[str]]:
-    facts = (REFERENCE / "FACTS.md").read_text(encoding="utf-8")
-    section = facts.split("## Parks and carriers")[1].split("\n## ")[0]
-    rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| name")]
-    return [[c.strip() for c in r.strip("|").split("|")] for r in rows if "---" not in r]
+def _source_parks() -> list[dict[str, str]]:
+    with sources_path("parks.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _firms(park: str, field: str) -> int:
+    return int(figure(f"parks/{park}", field).value)
 
 
 def scalar(session: Session, sql: str, **params: object):
@@ -41,27 +46,73 @@ def test_eight_areas_each_with_whitelist_and_citation(session: Session) -> None:
     assert len(rows) == 8
     for code, source, whitelist_size in rows:
         assert whitelist_size > 0, code
-        assert "《" in source and "seeds/" in source, code
+        assert "《" in source and "(documents/" in source, code
     uncited = scalar(
-        session, "SELECT count(*) FROM area_whitelist WHERE source NOT LIKE '%seeds/%'"
+        session, "SELECT count(*) FROM area_whitelist WHERE source NOT LIKE '%(documents/002)%'"
     )
     assert uncited == 0
 
 
-def test_areas_lie_in_their_zone_and_do_not_overlap(session: Session) -> None:
+def test_area_parts_make_up_areas_and_zones_without_overlap(session: Session) -> None:
     outside = scalar(
         session,
-        "SELECT count(*) FROM areas a JOIN zones z ON z.id = a.zone_id "
-        "WHERE NOT ST_Covers(ST_Buffer(z.geom::geography, 1)::geometry, a.geom)",
+        "SELECT count(*) FROM area_parts p JOIN zones z ON z.id = p.zone_id "
+        "WHERE NOT ST_Covers(ST_Buffer(z.geom::geography, 1)::geometry, p.geom)",
+    )
+    area_mismatch_m2 = scalar(
+        session,
+        "SELECT COALESCE(sum(ST_Area(ST_SymDifference(a.geom, u.geom)::geography)), 0) "
+        "FROM areas a JOIN (SELECT area_id, ST_Union(geom) AS geom FROM area_parts "
+        "GROUP BY area_id) u ON u.area_id = a.id",
     )
     overlap_m2 = scalar(
         session,
         "SELECT COALESCE(sum(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) "
-        "FROM areas a JOIN areas b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)",
+        "FROM area_parts a JOIN area_parts b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)",
     )
-    total_m2 = scalar(session, "SELECT sum(ST_Area(geom::geography)) FROM areas")
+    total_m2 = scalar(session, "SELECT sum(ST_Area(geom::geography)) FROM area_parts")
     assert outside == 0
-    assert overlap_m2 / total_m2 < 1e-6  # only centimetre slivers from coordinate rounding
+    assert area_mismatch_m2 / total_m2 < 1e-6 and overlap_m2 / total_m2 < 1e-6
+
+
+def test_meilin_caitian_is_one_area_in_two_zones_as_002_says(session: Session) -> None:
+    """002 §六(一): 梅林片区 on the central axis, 彩田北片区 in the east wing; §六(二)5: one
+    area."""
+    parts = session.execute(
+        text(
+            "SELECT p.code, z.code FROM area_parts p JOIN zones z ON z.id = p.zone_id "
+            "JOIN areas a ON a.id = p.area_id WHERE a.code = 'meilin' ORDER BY p.code"
+        )
+    ).all()
+    assert parts == [("caitian_north", "east_wing"), ("meilin", "central_axis")]
+    others = scalar(
+        session,
+        "SELECT count(*) FROM areas a WHERE a.code <> 'meilin' AND "
+        "(SELECT count(*) FROM area_parts p WHERE p.area_id = a.id) <> 1",
+    )
+    assert others == 0
+
+
+def test_every_area_part_has_its_own_estimate_radius_and_quality(session: Session) -> None:
+    rows = session.execute(
+        text("SELECT code, boundary_error_m, boundary_quality, is_estimate FROM area_parts")
+    ).all()
+    assert len(rows) == 9
+    for code, radius, quality, estimate in rows:
+        assert 500 <= radius <= 1000, code
+        assert quality in ("named", "partly_named", "chosen") and estimate is True, code
+    assert len({r[1] for r in rows}) > 3  # radii follow each part's anchors, not one constant
+
+
+def test_every_park_lies_in_its_area_and_its_areas_main_zone(session: Session) -> None:
+    outside = session.scalars(
+        text(
+            "SELECT p.code FROM parks p JOIN areas a ON a.id = p.area_id "
+            "WHERE NOT ST_Covers(a.geom, p.geom) OR NOT EXISTS (SELECT 1 FROM area_parts ap "
+            "WHERE ap.area_id = a.id AND ap.zone_id = a.zone_id AND ST_Covers(ap.geom, p.geom))"
+        )
+    ).all()
+    assert outside == []
 
 
 def test_futian_area_matches_the_official_figure(session: Session) -> None:
@@ -69,42 +120,39 @@ def test_futian_area_matches_the_official_figure(session: Session) -> None:
     assert km2 == pytest.approx(78.66, rel=0.03)
 
 
-def test_every_facts_park_is_present_where_facts_places_it(session: Session) -> None:
-    facts = _facts_park_rows()
-    assert len(facts) == 29
+def test_every_source_park_is_loaded_at_its_estimated_location(session: Session) -> None:
+    sources = _source_parks()
     parks = session.execute(
-        text("SELECT name_zh, ST_X(geom), ST_Y(geom), location_error_m, is_estimate FROM parks")
+        text("SELECT code, ST_X(geom), ST_Y(geom), location_error_m, is_estimate FROM parks")
     ).all()
-    for row in facts:
-        lat, lng = (float(v) for v in row[5].split(","))
-        wlng, wlat = gcj02_to_wgs84([lng], [lat])
-        error = float(row[6].replace("m", ""))
-        match = [p for p in parks if abs(p[1] - wlng[0]) < 1e-6 and abs(p[2] - wlat[0]) < 1e-6]
-        assert len(match) == 1, f"FACTS park {row[0]!r} not found at its estimated location"
-        assert match[0][3] == error, row[0]
-        assert match[0][4] is True, f"{row[0]}: an estimated location must be flagged"
+    assert sorted(p[0] for p in parks) == sorted(r["code"] for r in sources)
+    by_code = {p[0]: p for p in parks}
+    for row in sources:
+        wlng, wlat = gcj02_to_wgs84([float(row["lng_gcj02"])], [float(row["lat_gcj02"])])
+        _code, x, y, error, estimate = by_code[row["code"]]
+        assert abs(x - wlng[0]) < 1e-6 and abs(y - wlat[0]) < 1e-6, row["code"]
+        assert error == float(row["location_error_m"]), row["code"]
+        assert estimate is True, f"{row['code']}: an estimated location must be flagged"
 
 
-@pytest.mark.parametrize(
-    ("name", "column", "value"),
-    [
-        ("深圳新一代产业园", "land_area_m2", 32800),
-        ("深圳新一代产业园", "floor_area_m2", 400000),
-        ("国际金融科技城", "low_cost_area_m2", 30000),
-        ("国际金融科技城", "documented_firms", 64),
-        ("深港国际科技园（广田国际）", "floor_area_m2", 230000),
-        ("国际生物医药产业园", "floor_area_m2", 31086.6),
-        ("深圳国际量子研究院（国际量子研究中心）", "floor_area_m2", 33000),
-        ("中电智谷国际智能硬件创新中心", "low_cost_area_m2", 13000),
-        ("中电智谷国际智能硬件创新中心", "documented_firms", 38),
-        ("BLACKARK 智方舟国际智能硬件创新中心", "low_cost_area_m2", 15000),
-        ("深圳国际创新中心", "documented_firms", 54),
-        ("益田创新科技园", "documented_firms", 65),
-        ("福田华强云产业园", "documented_firms", 22),
-    ],
-)
-def test_documented_park_figures(session: Session, name: str, column: str, value: float) -> None:
-    assert scalar(session, f"SELECT {column} FROM parks WHERE name_zh = :n", n=name) == value
+PARK_FIGURES = [f for f in figures() if f.table == "parks" and f.field in PARK_FIGURE_COLUMNS]
+
+
+@pytest.mark.parametrize("fig", PARK_FIGURES, ids=lambda f: f"{f.code}.{f.field}")
+def test_documented_park_figures(session: Session, fig) -> None:
+    stored = scalar(session, f"SELECT {fig.field} FROM parks WHERE code = :c", c=fig.code)
+    assert stored == pytest.approx(fig.value), fig.quote
+
+
+def test_every_park_figure_is_a_cited_source_row(session: Session) -> None:
+    """No figure column holds a number the figures fixture does not cite."""
+    cited = {(f.code, f.field) for f in PARK_FIGURES}
+    for column in PARK_FIGURE_COLUMNS:
+        codes = session.scalars(
+            text(f"SELECT code FROM parks WHERE {column} IS NOT NULL ORDER BY code")
+        ).all()
+        uncited = [c for c in codes if (c, column) not in cited]
+        assert uncited == [], f"{column} without a cited source row: {uncited}"
 
 
 def test_inferred_space_is_flagged_as_estimate(session: Session) -> None:
@@ -131,7 +179,8 @@ def test_units_never_exceed_a_parks_stated_space(session: Session) -> None:
             "FROM parks p JOIN space_units u ON u.park_id = p.id GROUP BY p.id"
         )
     ).all()
-    assert len(rows) == 29
+    operating = [r["code"] for r in _source_parks() if r["status"] == "operating"]
+    assert sorted(r[0] for r in rows) == sorted(operating)
     for code, low_cost, floor, total in rows:
         documented = low_cost or floor
         if documented is not None:
@@ -176,19 +225,22 @@ def test_tenant_counts_follow_the_documents(session: Session) -> None:
             c=park,
         )
 
-    assert count("fintech_city") == 64
-    assert count("fintech_city", "AND t.programme LIKE '自有办公%'") == 18
-    assert count("fintech_city", "AND t.programme LIKE '平安科技%'") == 17
-    assert count("fintech_city", "AND t.programme LIKE '中信网安%'") == 10
-    assert count("fintech_city", "AND t.status = 'hosted'") == 19
-    assert count("cec_smart_valley") == 38
-    assert count("blackark") == 11 and count("blackark", "AND t.status = 'in_unit'") == 8
-    assert count("sz_innovation_centre") == 54
-    assert count("yitian_park") == 65
-    assert count("huaqiang_cloud") == 22
+    assert count("fintech_city") == _firms("fintech_city", "documented_firms")
+    own, accelerator, incubator, hosted = (
+        _firms("fintech_city", f)
+        for f in ("firms_own_office", "firms_accelerator", "firms_incubator", "firms_hosted")
+    )
+    assert count("fintech_city", "AND t.programme LIKE '自有办公%'") == own
+    assert count("fintech_city", "AND t.programme LIKE '平安科技%'") == accelerator
+    assert count("fintech_city", "AND t.programme LIKE '中信网安%'") == incubator
+    assert count("fintech_city", "AND t.status = 'hosted'") == hosted
+    for park in ("cec_smart_valley", "blackark", "sz_innovation_centre", "yitian_park",
+                 "huaqiang_cloud", "bay_fashion_hq"):  # fmt: skip
+        assert count(park) == _firms(park, "documented_firms"), park
+    assert count("blackark", "AND t.status = 'in_unit'") == _firms("blackark", "firms_moved_in")
     loop = ["sz_hk_tech_park", "biomed_park", "quantum_academy", "hitech_bonded",
             "internet_finance_park", "yingdali", "xinmeiya"]  # fmt: skip
-    assert sum(count(c) for c in loop) == 150
+    assert sum(count(c) for c in loop) == figure("areas/hetao", "loop_projects").value
 
 
 def test_tenants_fit_their_units(session: Session) -> None:
@@ -221,7 +273,7 @@ def test_stations_are_in_futian_or_within_a_kilometre(session: Session) -> None:
 def test_no_station_near_futian_is_missing(session: Session) -> None:
     import pandas as pd
 
-    raw = pd.read_csv(REFERENCE / "geo" / "shenzhen_metro_stations.csv")
+    raw = pd.read_csv(sources_path("geo/shenzhen_metro_stations.csv"))
     lng, lat = gcj02_to_wgs84(raw["lng"].to_numpy(), raw["lat"].to_numpy())
     near = session.execute(
         text(
@@ -236,8 +288,9 @@ def test_no_station_near_futian_is_missing(session: Session) -> None:
 
 
 PROVENANCE_TABLES = [
-    "districts", "zones", "areas", "industries", "industry_relations", "area_whitelist", "parks",
-    "park_industries", "stations", "space_units", "tenants",
+    "districts", "zones", "areas", "area_parts", "industries", "industry_relations",
+    "area_whitelist", "parks", "park_industries", "stations", "space_units", "tenants",
+    "indicators", "indicator_values",
 ]  # fmt: skip
 
 
@@ -250,8 +303,9 @@ def test_every_row_says_where_it_came_from(session: Session, table: str) -> None
     ("table", "estimate", "synthetic"),
     [
         ("districts", False, False), ("stations", False, False), ("industries", False, False),
-        ("zones", True, False), ("areas", True, False), ("parks", True, False),
-        ("space_units", True, True),
+        ("zones", True, False), ("areas", True, False), ("area_parts", True, False),
+        ("parks", True, False), ("space_units", True, True), ("indicators", False, False),
+        ("indicator_values", False, False), ("area_whitelist", False, False),
     ],
 )  # fmt: skip
 def test_flags_say_what_is_estimated_or_synthetic(
@@ -308,7 +362,7 @@ def test_whitelist_codes_are_sectors_not_groups(session: Session) -> None:
 def test_rebuilding_the_dataset_is_byte_identical(tmp_path) -> None:
     from geodata.build import build
 
-    build(REFERENCE, tmp_path)
+    build(tmp_path)
     for produced in sorted(tmp_path.iterdir()):
         committed = built_path(produced.name).read_bytes()
         assert produced.read_bytes() == committed, (

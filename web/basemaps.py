@@ -79,11 +79,11 @@ def tile_origins(settings: Settings) -> list[str]:
     origins = set()
     for basemap in available(settings).values():
         if basemap.tiles:
-            # One origin per subdomain: CSP allows a wildcard only as a host's first label.
-            subdomains = basemap.subdomains if "{s}" in basemap.tiles else "-"
-            for sub in subdomains:
-                parts = urlsplit(basemap.tiles.replace("{s}", sub))
-                origins.add(f"{parts.scheme}://{parts.netloc}")
+            parts = urlsplit(basemap.tiles.replace("{s}", "*"))
+            host = parts.netloc
+            if "*" in host:  # CSP takes a wildcard only as the whole leftmost label
+                host = "*." + host.split(".", 1)[1]
+            origins.add(f"{parts.scheme}://{host}")
     return sorted(origins)
 
 

@@ -1,5 +1,5 @@
-"""The maps: a company's match results, an application, a proposal (the planners' zone map is
-``web.zonemap``, drawn from vector tiles).
+"""The maps: a company's match results, an application, a proposal, and the popups of areas
+and parks (the planners' zone map itself is ``web.zonemap``, drawn from vector tiles).
 
 Every map reads the same collections the OGC API serves (``spacemap.catalog``), so the map and
 the API never disagree; the map uses canvas rendering. Estimated locations and synthetic rows say
@@ -18,10 +18,13 @@ from sqlalchemy.orm import Session
 
 from spacemap.catalog.collections import COLLECTIONS
 from spacemap.catalog.queries import FeatureQuery, page
-from spacemap.i18n import Msg, Names, _, current_locale
-from spacemap.vocab import PARK_TYPES
+from spacemap.i18n import Names, _, label
+from spacemap.store import stats
+from spacemap.taxonomy import sectors
+from spacemap.vocab import BOUNDARY_QUALITIES, PARK_STATUSES, PARK_TYPES, TAG_BASES
 from web import escape as safe
 from web.basemaps import Basemap, display_geojson, to_display
+from web.escape import markup
 from web.legends import CategoricalLegend
 
 FUTIAN_CENTRE = (22.545, 114.045)
@@ -65,12 +68,15 @@ def base_map(
     return m
 
 
-def _location_note(props: dict[str, Any]) -> Msg:
+def _location_note(props: dict[str, Any]) -> str:
     if props.get("is_estimate") and props.get("location_error_m"):
-        return _("estimated location ±%(m)s m", m=format(props["location_error_m"], ".0f"))
+        return (
+            f"位置为估算 ±{props['location_error_m']:.0f} m / estimated location "
+            f"±{props['location_error_m']:.0f} m"
+        )
     if props.get("is_estimate"):
-        return _("estimated location")
-    return _("registered location")
+        return "位置为估算 / estimated location"
+    return "位置来自登记 / registered location"
 
 
 def _context_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
@@ -97,31 +103,150 @@ def _district_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
     return layer
 
 
-def _park_popup(p: dict[str, Any]) -> Markup:
-    """A park's popup in the reader's language: names, type, documented figures, its space,
-    where its location comes from and its source."""
-    kind = Names(*PARK_TYPES.get(p["park_type"], (p["park_type"], p["park_type"])))
-    figures = p["figures_zh"] if current_locale() == "zh" else p["figures_en"]
-    other = p["name_en"] if current_locale() == "zh" else p["name_zh"]
-    space = safe.html("")
-    if p.get("capacity_m2"):
-        space = safe.markup(
-            "<br>{}",
-            _("%(n)s units · capacity %(cap)s m² · free %(free)s m² (synthetic)",
-              n=p["units"], cap=format(p["capacity_m2"], ",.0f"),
-              free=format(p["available_m2"], ",.0f")),
-        )  # fmt: skip
-    low_cost = safe.html("")
-    if p.get("low_cost_area_m2"):
-        low_cost = safe.markup(
-            "<br>{}", _("Low-cost space: %(m2)s m²", m2=format(p["low_cost_area_m2"], ",.0f"))
+def _zone_members(session: Session) -> dict[str, str]:
+    """Zone code → its area parts by name (梅林 on the axis, 彩田北 in the east wing), so the
+    legend says what the zones table and the area popups say."""
+    members: dict[str, list[str]] = {}
+    for f in features(session, "areas")["features"]:
+        for part in f["properties"]["parts"] or []:
+            members.setdefault(part["zone"], []).append(
+                str(Names(part["name_zh"], part["name_en"]))
+            )
+    return {zone: "、".join(names) for zone, names in members.items()}
+
+
+def _area_popup(p: dict[str, Any], availability: dict[str, Any]) -> str:
+    a = availability.get(p["code"], {})
+    if a.get("space_recorded"):
+        space = markup(
+            "<b>{}</b> {} · <b>{}</b> {}{}",
+            _("Available:"),
+            f"{a['available_m2']:,.0f} m²",
+            _("Occupancy:"),
+            f"{a['occupancy_pct']:.1f}%",
+            _(" (synthetic units)") if a.get("units_synthetic") else "",
         )
-    return safe.markup(
-        "<b>{}</b><br><i>{}</i><br>{}<br>{}{}{}<br><b>{}</b><br><small>{} {}</small>",
-        Names(p["name_zh"], p["name_en"]).render(), other, kind.render(), figures or "", space,
-        low_cost,
-        _location_note(p), _("Source:"), p["source"],
-    )  # fmt: skip
+    else:
+        space = markup("<b>{}</b>", _("No space recorded here"))
+    parts = Markup("; ").join(
+        markup(
+            "{} ({}): ±{} m, {}",
+            Names(part["name_zh"], part["name_en"]),
+            _zone_name(part["zone"]),
+            f"{part['boundary_error_m']:.0f}",
+            label(BOUNDARY_QUALITIES, part["boundary_quality"]),
+        )
+        for part in p.get("parts") or []
+    )
+    return str(
+        markup(
+            "<b>{}</b><br>{} {}<br><b>{}</b> {}<br><b>{}</b> {}<br>{}<br>"
+            "<small>{} {}<br>{}</small>",
+            Names(p["name_zh"], p["name_en"]),
+            _("Positioning:"),
+            Names(p["positioning_zh"], p["positioning_en"]),
+            _("Lead industries:"),
+            _sector_list(p["lead_industries"]),
+            _("Whitelist:"),
+            _sector_list(p["whitelist"]),
+            space,
+            _("Estimated boundary:"),
+            parts,
+            p.get("whitelist_source") or "",
+        )
+    )
+
+
+def _sector_list(codes: list[str] | None) -> str:
+    return "、".join(label(sectors(), c) for c in codes or [])
+
+
+_ZONE_NAMES = {
+    "central_axis": Names("中轴", "Central axis"),
+    "west_wing": Names("西翼", "West wing"),
+    "east_wing": Names("东翼", "East wing"),
+}
+
+
+def _zone_name(code: str) -> Names | str:
+    return _ZONE_NAMES.get(code, code)
+
+
+def area_availability(session: Session) -> dict[str, dict[str, Any]]:
+    """Per area: available m² and occupancy, or ``space_recorded`` False (never 0 % occupied)."""
+    out = {}
+    for row in stats.areas(session):
+        cap, avail = float(row["capacity_m2"]), float(row["available_m2"])
+        recorded = row["units"] > 0
+        out[row["area"]] = {
+            "space_recorded": recorded,
+            "available_m2": avail if recorded else None,
+            "occupancy_pct": 100 * (cap - avail) / cap if recorded else None,
+            "units_synthetic": bool(row["units_synthetic"]),
+        }
+    return out
+
+
+def _tag(t: dict[str, Any]) -> Markup:
+    """One field of a park, and how it is known: the document's words, or why we inferred it."""
+    name = label(sectors(), t["code"])
+    if t["basis"] == "documented":
+        how = markup("{}: {} “{}”", label(TAG_BASES, "documented"), t["source"], t["quote"])
+    elif t["basis"] == "inferred":
+        reason = Names(t["reason_zh"], t["reason_en"])
+        how = markup("{}: {}", label(TAG_BASES, "inferred"), reason)
+    else:
+        how = markup("{}", label(TAG_BASES, t["basis"]))
+    off = (
+        markup(" <b>{}</b>", _("not on the area's whitelist (see the data report)"))
+        if not t.get("on_area_whitelist", True)
+        else ""
+    )
+    return markup("<li>{}{}<br><small>{}</small></li>", name, off, how)
+
+
+def _park_popup(p: dict[str, Any]) -> str:
+    figures = Names(p["figures_zh"] or "", p["figures_en"] or "")
+    if p.get("status") == "planned":
+        space = markup("<br><b>{}</b>", _("Planned carrier: no space recorded"))
+    elif p.get("capacity_m2"):
+        capacity, available = (format(p[k], ",.0f") for k in ("capacity_m2", "available_m2"))
+        space = markup(
+            "<br>{}",
+            _(
+                "%(n)d units · capacity %(capacity)s m² · available %(available)s m² (synthetic)",
+                n=p["units"],
+                capacity=capacity,
+                available=available,
+            ),
+        )
+    else:
+        space = ""
+    error = p.get("location_error_m")
+    where = (
+        _("Estimated location, ±%(m).0f m", m=error)
+        if p.get("is_estimate") and error
+        else _("Estimated location")
+        if p.get("is_estimate")
+        else _("Registered location")
+    )
+    tags = Markup("").join(_tag(t) for t in p.get("industry_tags") or [])
+    return str(
+        markup(
+            '<b>{}</b><br>{} · {}<br>{}{}<br><b>{}</b><ul class="spacemap-tags">{}</ul>'
+            "<b>{}</b><br><small>{} {}</small>",
+            Names(p["name_zh"], p["name_en"]),
+            label(PARK_TYPES, p["park_type"]),
+            label(PARK_STATUSES, p.get("status") or "operating"),
+            figures,
+            space,
+            _("Fields:"),
+            tags,
+            where,
+            _("Source:"),
+            p["source"],
+        )
+    )
 
 
 def numbered_icon(n: int, color: str = "#d7301f") -> folium.DivIcon:

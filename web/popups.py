@@ -13,7 +13,7 @@ from spacemap.i18n import Names, _, current_locale
 from spacemap.store import planning
 from spacemap.taxonomy import sectors
 from web import escape as safe
-from web.maps import _park_popup, features
+from web.maps import _area_popup, _park_popup, features
 
 
 def _sector_names(codes: list[str] | None) -> str:
@@ -25,41 +25,28 @@ def _list(items: Any) -> str:
     return ("、" if current_locale() == "zh" else ", ").join(items)
 
 
-def _space(row: dict[str, Any] | None) -> Markup:
-    """Floor space of an area; an area with no unit recorded says so (no data is not 0 %)."""
-    if row is None or float(row["capacity_m2"]) <= 0:
-        return safe.markup("<b>{}</b>", _("No space recorded here (no data)."))
-    cap, free = float(row["capacity_m2"]), float(row["available_m2"])
-    text = _(
-        "Capacity %(cap)s m² · let %(let)s m² · free %(free)s m² · occupancy %(pct)s %%",
-        cap=format(cap, ",.0f"), let=format(cap - free, ",.0f"), free=format(free, ",.0f"),
-        pct=format(100 * (cap - free) / cap, ".1f"),
-    )  # fmt: skip
-    note = _("units are synthetic") if row["units_synthetic"] else ""
-    return safe.markup("{}<br><small>{}</small>", text, note)
-
-
 def area_popup(session: Session, code: str) -> Markup | None:
+    """The area popup (``web.maps._area_popup``) with its space from the parks' unit totals, which
+    cost the same at any number of units; no space recorded is said, never 0 %."""
     found = [f for f in features(session, "areas")["features"] if f["properties"]["code"] == code]
     if not found:
         return None
-    p = found[0]["properties"]
-    row = next((r for r in planning.area_space(session) if r["area"] == code), None)
-    zone = Names(row["zone_name_zh"], row["zone_name_en"]).render() if row else p["zone"]
-    return safe.markup(
-        "<b>{}</b> <small>{}</small><br><b>{}</b> {}<br><b>{}</b> {}<br><b>{}</b> {}<br>{}"
-        "<br><small>{} {}</small>",
-        Names(p["name_zh"], p["name_en"]).render(), zone,
-        _("Positioning:"), Names(p["positioning_zh"], p["positioning_en"]).render(),
-        _("Lead industries:"), _sector_names(p["lead_industries"]),
-        _("Whitelist:"), _sector_names(p["whitelist"]),
-        _space(row), _("Estimated boundary:"), p["geom_method"],
-    )  # fmt: skip
+    availability = {}
+    for r in planning.area_space(session):
+        cap, free = float(r["capacity_m2"]), float(r["available_m2"])
+        recorded = cap > 0
+        availability[r["area"]] = {
+            "space_recorded": recorded,
+            "available_m2": free if recorded else None,
+            "occupancy_pct": 100 * (cap - free) / cap if recorded else None,
+            "units_synthetic": bool(r["units_synthetic"]),
+        }
+    return Markup(_area_popup(found[0]["properties"], availability))  # escaped by markup()
 
 
 def park_popup(session: Session, code: str) -> Markup | None:
     found = features(session, "parks", park=code)["features"]
-    return _park_popup(found[0]["properties"]) if found else None
+    return Markup(_park_popup(found[0]["properties"])) if found else None  # escaped by markup()
 
 
 POPUPS = {"area": area_popup, "park": park_popup}

@@ -2,8 +2,8 @@
 
 Figures are computed from ``spacemap.store.planning`` (one query each) and drawn by
 ``web.charts``; the page, the downloads and the tests read the same rows. Progress against the
-plans' targets is ``plan_targets`` alone, so the cited dated series of the dataset can replace
-its figures without touching the rest.
+plans' targets reads the dataset's cited dated series (``spacemap.store.indicators``), the same
+the statistics API gives.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from spacemap.i18n import Msg, Names, _
-from spacemap.store import planning
+from spacemap.store import indicators, planning
 from web import charts
 
-TABLES = ("areas", "zones", "parks", "space_units", "applications", "tenants", "area_whitelist")
+TABLES = ("areas", "zones", "parks", "space_units", "applications", "tenants", "area_whitelist",
+          "whitelist_changes", "indicators", "indicator_values")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -260,92 +261,50 @@ def whitelist_fit(session: Session) -> StatFigure:
 # ------------------------------------------------------------------ targets
 
 
-@dataclass(frozen=True)
-class TargetSeries:
-    """One of the plans' targets as a dated series, and what the data measures of it."""
-
-    key: str
-    title: Msg
-    unit: str
-    plan: list[tuple[dt.date, float]]
-    source: str
-    measured: float | None
-    measured_note: Msg
-
-
-def plan_targets(session: Session) -> list[TargetSeries]:
-    """The plans' targets the service can speak to (the seam for the dataset's cited series).
-
-    Figures from 《福田区科技创新"十四五"规划》 (000) as digested with citations in the
-    project's reference notes; the measured side is what the dataset documents, which is not a
-    census of the district."""
-    documented = planning.documented_incubation(session)
-    return [
-        TargetSeries(
-            "incubation-space",
-            _("Tech-incubation space (m²)"),
-            "m²",
-            [(dt.date(2020, 12, 31), 400_000), (dt.date(2023, 12, 31), 1_000_000),
-             (dt.date(2025, 12, 31), 1_500_000)],
-            "000 §(三)1",
-            float(documented["documented_m2"]),
-            _("Documented floor space of the %(n)s incubators, accelerators and maker spaces in "
-              "the dataset (%(est)s of them estimated) — a part of the district, not a census.",
-              n=documented["carriers"], est=documented["estimated"]),
-        ),
-        TargetSeries(
-            "innovation-carriers",
-            _("Innovation carriers"),
-            "",
-            [(dt.date(2020, 12, 31), 230), (dt.date(2023, 12, 31), 400),
-             (dt.date(2025, 12, 31), 500)],
-            "000",
-            None,
-            _("Not measurable yet: the dataset holds parks and incubators, not the district's "
-              "register of innovation carriers."),
-        ),
-        TargetSeries(
-            "high-tech-firms",
-            _("National high-tech enterprises"),
-            "",
-            [(dt.date(2020, 12, 31), 1_313), (dt.date(2025, 12, 31), 2_000)],
-            "000, 002",
-            None,
-            _("Not measurable yet: companies' high-tech status is known only for those that "
-              "apply through the service."),
-        ),
-    ]  # fmt: skip
-
-
 def targets(session: Session) -> StatFigure:
-    series = plan_targets(session)
-    rows = []
+    """The plans' indicators as dated, cited series (``spacemap.store.indicators``): each
+    target and actual as the documents state them, and — where the service can measure the same
+    quantity — its own measure, set against the actual of that measure (a coverage, not progress
+    towards a target of another measure)."""
+    series = indicators.indicator_series(session)
+    rows: list[dict[str, Any]] = []
+    notes: list[Msg] = []
     for s in series:
-        for date, value in s.plan:
-            rows.append({"target": str(s.title), "date": date.isoformat(), "kind": str(_("plan")),
-                         "value": value, "source": s.source})  # fmt: skip
-        rows.append({
-            "target": str(s.title), "date": dt.date.today().isoformat(),
-            "kind": str(_("measured")), "value": s.measured, "source": str(s.measured_note),
-        })  # fmt: skip
-    space = series[0]
+        for v in s.values:
+            rows.append({
+                "target": s.name.render(), "date": v.as_of or str(v.year),
+                "kind": str(_("target") if v.kind == "target" else _("actual")),
+                "value": v.value, "source": v.citation,
+            })  # fmt: skip
+        if s.measured is not None:
+            rows.append({
+                "target": s.name.render(), "date": dt.date.today().isoformat(),
+                "kind": str(_("measured by the service")), "value": s.measured.value,
+                "source": s.measure.render(),
+            })  # fmt: skip
+        elif s.measurable == "no":
+            notes.append(_("%(name)s: %(why)s", name=s.name, why=s.measure))
+    charted = [s for s in series if s.unit == "m2" and s.values][:3]
+    plans = [
+        (str(_("%(name)s (plan and actuals)", name=s.name)),
+         [dt.date(v.year, 12, 31) for v in s.values], [v.value for v in s.values])
+        for s in charted
+    ]  # fmt: skip
+    measured = [
+        (str(_("%(name)s: measured by the service", name=s.name)), dt.date.today(),
+         s.measured.value)
+        for s in charted if s.measured is not None
+    ]  # fmt: skip
     title = _("Progress against the plans' targets")
-    svg = charts.targets(
-        str(space.title),
-        [(str(_("plan: %(title)s", title=space.title)), [d for d, _v in space.plan],
-          [v for _d, v in space.plan])],
-        [(str(_("documented in the dataset")), dt.date.today(), space.measured or 0.0)],
-        space.unit,
-    )  # fmt: skip
     return StatFigure(
         "targets",
         title,
-        svg,
-        [Column("target", _("Target")), Column("date", _("Date"), "date"),
-         Column("kind", _("Plan or measured")), Column("value", _("Value"), "m2"),
+        charts.targets(str(title), plans, measured, "m²"),
+        [Column("target", _("Indicator")), Column("date", _("Date"), "date"),
+         Column("kind", _("Target, actual or measured")), Column("value", _("Value"), "m2"),
          Column("source", _("Source"))],
         rows,
-        [s.measured_note for s in series],
+        notes,
     )  # fmt: skip
 
 

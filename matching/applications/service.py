@@ -201,6 +201,7 @@ class ApplicationService:
             decision_reason=r["decision_reason"],
             decided_by=r["decided_by_name"],
             decided_at=r["decided_at"],
+            whitelist_version=r["whitelist_version"],
             created_at=r["created_at"],
             updated_at=r["updated_at"],
             age_days=round(float(r["age_days"]), 2),
@@ -256,11 +257,14 @@ def _conflicts(
     )
 
 
-def with_service(actor: Actor, work: Callable[[ApplicationService], T]) -> T:
-    """Run ``work`` on a service in a transaction of its own, retried if it loses a lock race
-    (``spacemap.database.transaction``); what the API and the pages do for every change."""
+def with_service(
+    actor: Actor, work: Callable[[ApplicationService], T], session: Session | None = None
+) -> T:
+    """Run ``work`` on a service in a transaction, retried if it loses a lock race
+    (``spacemap.database.transaction``); what the API and the pages do for every change. Pass
+    the request's ``session`` so the request uses one connection, not two."""
     model_dir = get_settings().resolved_model_dir()
-    return transaction(lambda session: work(ApplicationService(session, actor, model_dir)))
+    return transaction(lambda s: work(ApplicationService(s, actor, model_dir)), session=session)
 
 
 def reader(session: Session, actor: Actor) -> ApplicationService:

@@ -8,7 +8,7 @@ with the mercator formula in SQL rather than ``ST_Transform`` per row, and only 
 tile's envelope (by the GiST index on ``geom``) are read.
 
 ``datum='gcj02'`` cuts the same tiles for a GCJ-02 basemap (AutoNavi): geometries are moved by
-``spacemap_gcj02`` (migration 0007_plan) before they are cut; the stored data stays WGS84.
+``spacemap_gcj02`` (migration 0010_plan) before they are cut; the stored data stays WGS84.
 
 Tiles are cached in memory per layer, datum, tile and data version (``catalog.queries.versions``
 over the tables the layer reads), so a change to the data is a new key, never a stale tile.

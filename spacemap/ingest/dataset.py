@@ -19,15 +19,26 @@ from sqlalchemy.orm import Session
 
 from geodata import built_path
 from spacemap import models
-from spacemap.store import areas, districts, industries, loads, parks, stations, tenants, units
+from spacemap.store import (
+    areas,
+    audit,
+    districts,
+    indicators,
+    industries,
+    loads,
+    parks,
+    stations,
+    tenants,
+    units,
+)
 from spacemap.store.common import point_ewkt, provenance_counts
 
 Progress = Callable[[str], None]
 
 TABLES: list[type[models.Base]] = [
-    models.District, models.Zone, models.Area, models.Industry, models.IndustryRelation,
-    models.AreaWhitelist, models.Park, models.ParkIndustry, models.Station, models.SpaceUnit,
-    models.Tenant,
+    models.District, models.Zone, models.Area, models.AreaPart, models.Industry,
+    models.IndustryRelation, models.AreaWhitelist, models.Park, models.ParkIndustry,
+    models.Station, models.SpaceUnit, models.Tenant, models.Indicator, models.IndicatorValue,
 ]  # fmt: skip
 
 
@@ -88,10 +99,20 @@ def _load_geography(session: Session) -> dict[str, int]:
     area_rows = []
     for r in _features("areas.geojson"):
         row = _pick(r, "code", "name_zh", "name_en", "positioning_zh", "positioning_en",
-                    "geom_method", "geom", *PROVENANCE)  # fmt: skip
+                    "geom_method", "boundary_error_m", "boundary_quality", "geom",
+                    *PROVENANCE)  # fmt: skip
         row["zone_id"] = zone_ids[r["zone_code"]]
         area_rows.append(row)
-    return areas.upsert_areas(session, area_rows)
+    area_ids = areas.upsert_areas(session, area_rows)
+    part_rows = []
+    for r in _features("area_parts.geojson"):
+        row = _pick(r, "code", "name_zh", "name_en", "note_zh", "anchors", "boundary_error_m",
+                    "boundary_quality", "geom_method", "geom", *PROVENANCE)  # fmt: skip
+        row["area_id"] = area_ids[r["area_code"]]
+        row["zone_id"] = zone_ids[r["zone_code"]]
+        part_rows.append(row)
+    areas.replace_area_parts(session, part_rows)
+    return area_ids
 
 
 def _load_taxonomy(session: Session, area_ids: dict[str, int]) -> None:
@@ -115,14 +136,14 @@ def _load_taxonomy(session: Session, area_ids: dict[str, int]) -> None:
     areas.replace_whitelist(
         session,
         [{"area_id": area_ids[r.area_code], "industry_code": r.industry_code,
-          "is_lead": _flag(r.is_lead), "source": r.source,
+          "is_lead": _flag(r.is_lead), "wording": r.wording, "source": r.source,
           "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
          for r in wl.itertuples()],
     )  # fmt: skip
 
 
 PARK_COLUMNS = (
-    "code", "name_zh", "name_en", "area_is_estimate", "park_type", "operator", "address",
+    "code", "name_zh", "name_en", "area_is_estimate", "park_type", "status", "operator", "address",
     "land_area_m2", "floor_area_m2", "low_cost_area_m2", "space_is_estimate", "documented_firms",
     "figures_zh", "figures_en", "location_error_m", "geom", *PROVENANCE,
 )  # fmt: skip
@@ -142,9 +163,11 @@ def _load_parks(session: Session, area_ids: dict[str, int]) -> dict[str, int]:
         rows.append(row)
     park_ids = parks.upsert_parks(session, rows)
     focus = [
-        {"park_id": park_ids[r["code"]], "industry_code": code, "is_whitelist": False,
-         "source": r["source"], "is_estimate": False, "is_synthetic": False}
-        for r in features for code in r["industries"].split(";")
+        {"park_id": park_ids[r.park_code], "industry_code": r.industry_code,
+         "is_whitelist": False, "basis": r.basis, "quote": r.quote, "reason_zh": r.reason_zh,
+         "reason_en": r.reason_en, "source": r.source, "is_estimate": _flag(r.is_estimate),
+         "is_synthetic": _flag(r.is_synthetic)}
+        for r in _csv("park_industries.csv").itertuples()
     ]  # fmt: skip
     parks.replace_park_industries(session, [park_ids[r["code"]] for r in features], focus)
     return park_ids
@@ -170,14 +193,13 @@ def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
         "source": r.source, "is_estimate": _flag(r.is_estimate),
         "is_synthetic": _flag(r.is_synthetic),
     } for r in u.itertuples()]  # fmt: skip
-    # Once the bureau has approved space in a unit, the workflow owns its availability: a reload
-    # keeps the database's figure instead of resetting it to the dataset's.
-    owned = units.available_by_code(session, units.codes_with_approvals(session))
-    for row in unit_rows:
-        if row["code"] in owned:
-            row["available_m2"] = owned[row["code"]]
+    # Space the bureau approved through spacemap stays let: the dataset's free area is reduced
+    # by it where the dataset does not count it, with an audit entry per unit.
+    reconciled = units.reconcile_with_approvals(session, unit_rows)
     units.delete_synthetic_except(session, set(u["code"]))
     unit_ids = units.upsert_units(session, unit_rows)
+    for change in reconciled:
+        audit.record_reconciled(session, audit.SYSTEM, change, "spacemap load", unit_ids)
     t = _csv("tenants.csv")
     tenant_rows = [{
         "name": r.name, "park_id": park_ids[r.park_code],
@@ -186,11 +208,29 @@ def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
         "programme": r.programme or None,
         "headcount": int(float(r.headcount)) if r.headcount else None,
         "occupied_m2": float(r.occupied_m2) if r.occupied_m2 else None,
-        "source": r.source, "is_estimate": _flag(r.is_estimate),
+        "is_legacy": _flag(r.is_legacy), "source": r.source, "is_estimate": _flag(r.is_estimate),
         "is_synthetic": _flag(r.is_synthetic),
     } for r in t.itertuples()]  # fmt: skip
     tenants.delete_synthetic_except(session, set(t["name"]))
     tenants.upsert_tenants(session, tenant_rows)
+
+
+def _load_indicators(session: Session) -> None:
+    ind = _csv("indicators.csv")
+    vals = _csv("indicator_values.csv")
+    indicators.replace_indicators(
+        session,
+        [{"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "unit": r.unit,
+          "measurable": r.measurable, "measure_zh": r.measure_zh, "measure_en": r.measure_en,
+          "source": r.source, "is_estimate": _flag(r.is_estimate),
+          "is_synthetic": _flag(r.is_synthetic)} for r in ind.itertuples()],
+        [{"indicator_code": r.indicator_code, "year": int(r.year), "as_of": r.as_of,
+          "kind": r.kind, "value": float(r.value), "qualifier": r.qualifier,
+          "as_written": r.as_written, "scale": float(r.scale), "citation": r.citation,
+          "quote": r.quote, "note_zh": r.note_zh, "note_en": r.note_en, "source": r.source,
+          "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
+         for r in vals.itertuples()],
+    )  # fmt: skip
 
 
 def check_invariants(session: Session) -> list[str]:
@@ -219,6 +259,7 @@ def load_dataset(
     sha = dataset_sha256()
     if not force and loads.last_loaded_sha256(session) == sha:
         return LoadResult(True, sha, provenance_counts(session, TABLES))
+    units.lock_for_bulk_write(session)
     say("districts, zones, areas / 行政区、轴翼、片区")
     area_ids = _load_geography(session)
     say("industries and whitelists / 产业分类与正面清单")
@@ -229,6 +270,8 @@ def load_dataset(
     _load_stations(session)
     say("space units and tenants / 空间单元与在园企业")
     _load_units_and_tenants(session, park_ids)
+    say("plan indicators / 规划指标")
+    _load_indicators(session)
     session.flush()
     say("checking invariants / 校验")
     problems = check_invariants(session)

@@ -4,9 +4,12 @@ from spacemap.models.accounts import ApiToken, User
 from spacemap.models.base import Base, Provenance
 from spacemap.models.geodata import (
     Area,
+    AreaPart,
     AreaWhitelist,
     DatasetLoad,
     District,
+    Indicator,
+    IndicatorValue,
     Industry,
     IndustryRelation,
     Park,
@@ -16,12 +19,20 @@ from spacemap.models.geodata import (
     Tenant,
     Zone,
 )
-from spacemap.models.workflow import Application, AuditEntry, DataChange, DataVersion, Proposal
+from spacemap.models.workflow import (
+    Application,
+    AuditEntry,
+    DataChange,
+    DataVersion,
+    Proposal,
+    WhitelistChange,
+)
 
 __all__ = [
     "ApiToken",
     "Application",
     "Area",
+    "AreaPart",
     "AreaWhitelist",
     "AuditEntry",
     "Base",
@@ -29,6 +40,8 @@ __all__ = [
     "DataVersion",
     "DatasetLoad",
     "District",
+    "Indicator",
+    "IndicatorValue",
     "Industry",
     "IndustryRelation",
     "Park",
@@ -39,5 +52,6 @@ __all__ = [
     "Station",
     "Tenant",
     "User",
+    "WhitelistChange",
     "Zone",
 ]

@@ -7,16 +7,16 @@ forward transform lives here too, as the same formula:
 - ``spacemap_gcj02_dlng/dlat(lng, lat)``: the shift in degrees, zero outside China's box;
 - ``spacemap_gcj02(geometry)``: a point or (multi)polygon moved vertex by vertex.
 
-Revision ID: 0007_plan
-Revises: 0006_lead
+Revision ID: 0010_plan
+Revises: 0009_lead
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0007_plan"
-down_revision = "0006_lead"
+revision = "0010_plan"
+down_revision = "0009_lead"
 branch_labels = None
 depends_on = None
 
