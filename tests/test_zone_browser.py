@@ -60,15 +60,6 @@ LOADED = """(keys) => keys.every(k => window.spacemapZone
   && window.spacemapZone.loaded[k === 'lowCost' ? 'low-cost' : k])"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
-
-
 def open_page(browser: Any, server: str, width: int = 1400, height: int = 900,
               locale: str = "zh-CN") -> Any:  # fmt: skip
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
