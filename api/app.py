@@ -29,6 +29,7 @@ from api.routes import (
     registrations,
     stats,
     system,
+    tiles,
     whitelists,
 )
 from spacemap import __version__
@@ -76,7 +77,7 @@ def create_app() -> FastAPI:
     app.add_middleware(PublicCORS, origins=settings.cors_origins.split(","))
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings))
     app.add_middleware(RequestContext)
-    for module in (system, ogc, docs, auth, registrations, match, applications, proposals,
+    for module in (system, ogc, docs, tiles, auth, registrations, match, applications, proposals,
                    whitelists, stats, admin):  # fmt: skip
         app.include_router(module.router)
     app.include_router(pages.router)

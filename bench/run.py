@@ -101,21 +101,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1000,10000,100000,1000000")
     parser.add_argument("--repeats", type=int, default=60)
-    parser.add_argument("--map-scales", default="1000,10000,100000")
+    parser.add_argument("--map-scales", default="10000,100000,1000000")
     parser.add_argument("--peer-scale", type=int, default=100_000, help="0 to skip tipg")
     parser.add_argument("--workers", type=int, default=2, help="server workers, both servers")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument(
+        "--only-maps",
+        action="store_true",
+        help="run only the zone map rows and replace that section of --output",
+    )
     args = parser.parse_args()
+    if args.only_maps:
+        maps_only(args)
+        return
     started = time.perf_counter()
     settings = get_settings()
     print("timing the spacemap command (new process per run) …", flush=True)
     cli = bench_cli.measure()
     for label, f in cli.items():
         print(f"{label:18} median {f['median']:.2f} s (min {f['min']:.2f}, max {f['max']:.2f})")
-    url, owner_url = (
-        make_url(u).set(database="spacemap_bench").render_as_string(False)
-        for u in (settings.url(), settings.owner_url())
-    )
+    url, owner_url = bench_urls()
     print("preparing benchmark database …", flush=True)
     prepare(url, owner_url)
     engine = create_engine(url, connect_args=CONNECT_ARGS)
@@ -141,9 +146,12 @@ def main() -> None:
         if n in map_scales:
             m = bench_map(engine, url)
             map_rows.append((n, m))
+            legacy = f"{m['legacy_load_s']:.2f} s" if m["legacy_load_s"] else "gave up"
             print(
-                f"{n:>9,} units zone map {m['html_bytes'] / 1e6:.2f} MB, built in "
-                f"{m['build_s']:.2f} s, drawn in chromium in {m['load_s']:.2f} s",
+                f"{n:>9,} units zone map, vector tiles: first load {m['tiles_bytes'] / 1e6:.2f} MB"
+                f", units drawn in {m['tiles_draw_s']:.2f} s ({m['tiles_cold_s']:.2f} s with the "
+                f"tile cache cold) | every unit in the page: {m['legacy_bytes'] / 1e6:.2f} MB, "
+                f"built in {m['legacy_build_s']:.2f} s, drawn in {legacy}",
                 flush=True,
             )
         if n == args.peer_scale and peer_bench.TIPG_PYTHON.exists():
@@ -173,10 +181,50 @@ def main() -> None:
     print(f"wrote {args.output} in {minutes:.1f} min")
 
 
+def bench_urls() -> tuple[str, str]:
+    """The benchmark database, as the application's role and as the schema's owner."""
+    settings = get_settings()
+    return tuple(  # type: ignore[return-value]
+        make_url(u).set(database="spacemap_bench").render_as_string(False)
+        for u in (settings.url(), settings.owner_url())
+    )
+
+
+def maps_only(args: argparse.Namespace) -> None:
+    """The zone map rows alone (10k/100k/1M by default), spliced into the existing report in
+    place of its "Zone map at scale" section and target lines."""
+    url, owner_url = bench_urls()
+    print("preparing benchmark database …", flush=True)
+    prepare(url, owner_url)
+    engine = create_engine(url, connect_args=CONNECT_ARGS)
+    owner = create_engine(owner_url)
+    map_rows = []
+    for n in [int(x) for x in args.map_scales.split(",") if x]:
+        generate(engine, n, owner)
+        m = bench_map(engine, url)
+        map_rows.append((n, m))
+        print(f"{n:>9,} units zone map: {m}", flush=True)
+    engine.dispose()
+    text_in = args.output.read_text(encoding="utf-8")
+    start = text_in.index("## Zone map at scale")
+    end = text_in.index("![", start)
+    text_out = text_in[:start] + "\n".join(map_section(map_rows)) + "\n" + text_in[end:]
+    lines = [line for line in text_out.split("\n") if not line.startswith("- Zone map at 1M")]
+    at = lines.index("## Targets / 目标") + 2
+    lines[at:at] = [t for t in targets([], {}, None, None, map_rows) if t.startswith("- Zone map")]
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    plot_maps(map_rows, args.output.parent / "bench")
+    print(f"wrote the zone map rows into {args.output}")
+
+
 def bench_map(engine, url: str) -> dict[str, float]:
-    figures = bench_maps.build(engine)
+    html, build_s = bench_maps.legacy_html(engine)
+    figures = {"legacy_bytes": len(html.encode()), "legacy_build_s": build_s}
     with peer_bench.spacemap_server(url, 1) as base:
-        figures["load_s"] = bench_maps.browser_load(base)
+        tiles = bench_maps.tiles_load(base)
+        figures.update(tiles_bytes=tiles["bytes"], tiles_draw_s=tiles["draw_s"],
+                       tiles_cold_s=tiles["cold_s"])  # fmt: skip
+        figures["legacy_load_s"] = bench_maps.legacy_load(base, html)
     return figures
 
 
@@ -201,15 +249,7 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
     out.append(folder / "match-latency.png")
     fig.savefig(out[-1], dpi=110, bbox_inches="tight")
     if map_rows:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ns = [n for n, _ in map_rows]
-        ax.plot(ns, [m["html_bytes"] / 1e6 for _, m in map_rows], marker="o", label="HTML MB")
-        ax.plot(ns, [m["load_s"] for _, m in map_rows], marker="s", label="chromium load s")
-        ax.plot(ns, [m["build_s"] for _, m in map_rows], marker="^", label="Python build s")
-        ax.set(xscale="log", yscale="log", xlabel="units", title="Zone map at scale")
-        ax.legend()
-        out.append(folder / "zone-map.png")
-        fig.savefig(out[-1], dpi=110, bbox_inches="tight")
+        out.append(plot_maps(map_rows, folder))
     if peer:
         fig, ax = plt.subplots(figsize=(6, 4))
         qs = list(peer)
@@ -223,6 +263,35 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
         fig.savefig(out[-1], dpi=110, bbox_inches="tight")
     plt.close("all")
     return out
+
+
+def plot_maps(map_rows, folder: Path) -> Path:
+    """The zone map's first load and draw against the number of units, both approaches."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ns = [n for n, _ in map_rows]
+    ax.plot(ns, [m["tiles_bytes"] / 1e6 for _, m in map_rows], marker="o",
+            label="vector tiles: first load MB")  # fmt: skip
+    ax.plot(ns, [m["tiles_draw_s"] for _, m in map_rows], marker="s",
+            label="vector tiles: first draw s")  # fmt: skip
+    ax.plot(ns, [m["legacy_bytes"] / 1e6 for _, m in map_rows], marker="o", linestyle="--",
+            label="units in page: HTML MB")  # fmt: skip
+    legacy = [(n, m["legacy_load_s"]) for n, m in map_rows if m["legacy_load_s"]]
+    if legacy:
+        ax.plot(*zip(*legacy, strict=True), marker="s", linestyle="--",
+                label="units in page: draw s")  # fmt: skip
+    ax.axhline(2, color="grey", linewidth=0.8, linestyle=":")
+    ax.set(xscale="log", yscale="log", xlabel="units", title="Zone map at scale")
+    ax.legend()
+    path = folder / "zone-map.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
@@ -273,7 +342,7 @@ def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT /
         *bench_cli.section(cli or {}),
         *[f"![{p.stem}]({p.relative_to(docs).as_posix()})" for p in plots],
         "",
-        *targets(rows, alloc, peer, cli),
+        *targets(rows, alloc, peer, cli, map_rows),
     ]
     return "\n".join(lines)
 
@@ -303,24 +372,36 @@ def peer_section(peer, workers: int) -> list[str]:
 def map_section(map_rows) -> list[str]:
     if not map_rows:
         return []
+    rows = []
+    for n, m in map_rows:
+        legacy = f"{m['legacy_load_s']:.2f}" if m["legacy_load_s"] else "gave up (240 s)"
+        rows += [
+            f"| {n:,} | vector tiles | {m['tiles_bytes'] / 1e6:.2f} | {m['tiles_draw_s']:.2f} | "
+            f"{m['tiles_cold_s']:.2f} | — |",
+            f"| {n:,} | every unit in the page | {m['legacy_bytes'] / 1e6:.2f} | {legacy} | — | "
+            f"{m['legacy_build_s']:.2f} |",
+        ]
     return [
         "## Zone map at scale / 规划视图规模",
         "",
-        "All units in one FastMarkerCluster layer, canvas rendering. Build = Python (query, "
-        "folium, HTML); load = headless chromium from navigation to the units drawn, server "
-        "cache warm, network blocked.",
+        "Headless chromium, 1400×900, network blocked, a fresh browser context (empty cache) per "
+        "load, every layer on. **Vector tiles** (the zone map now): the page holds no unit; "
+        "areas, parks, units and low-cost space come from `/tiles/...` (PostGIS `ST_AsMVT`, "
+        "1024-pixel tiles, one symbol per grid cell of 32–64 pixels, 16–32 for parks). "
+        "First load = bytes of every response up to the first view "
+        "drawn (page, scripts, styles, tiles); draw = navigation to the units drawn, median of 3 "
+        "with the server's tile cache warm, and once with it cold. **Every unit in the page** "
+        "(the approach before): the same map with all units as one FastMarkerCluster array; "
+        "build = Python (query, folium, HTML), draw = navigation to the clusters drawn.",
         "",
-        "| units | HTML MB | build s | chromium load s |",
-        "| ---: | ---: | ---: | ---: |",
-        *[
-            f"| {n:,} | {m['html_bytes'] / 1e6:.2f} | {m['build_s']:.2f} | {m['load_s']:.2f} |"
-            for n, m in map_rows
-        ],
+        "| units | approach | first load MB | first draw s | draw s, tile cache cold | build s |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        *rows,
         "",
     ]
 
 
-def targets(rows, alloc, peer=None, cli=None) -> list[str]:
+def targets(rows, alloc, peer=None, cli=None, map_rows=()) -> list[str]:
     """The issues' targets, judged from the figures above."""
     ranker = {n: r for n, label, r, _ in rows if label == "ranker"}
     out = ["## Targets / 目标", ""]
@@ -346,6 +427,17 @@ def targets(rows, alloc, peer=None, cli=None) -> list[str]:
         verdict = "met" if ratio >= 1 else "**missed**"
         out.append(f"- Features throughput ≥ tipg ({q}): {ratio:.2f}× — {verdict}.")
     out += bench_cli.targets(cli or {})
+    maps = dict(map_rows)
+    if 1_000_000 in maps:
+        m = maps[1_000_000]
+        mb, draw = m["tiles_bytes"] / 1e6, m["tiles_draw_s"]
+        size_verdict = "met" if mb <= 2 else "**missed**"
+        draw_verdict = "met" if draw <= 2 else "**missed**"
+        out.append(f"- Zone map at 1M units ≤ 2 MB first load: {mb:.2f} MB — {size_verdict}.")
+        out.append(
+            f"- Zone map at 1M units ≤ 2 s to first draw: {draw:.2f} s (cold tile cache "
+            f"{m['tiles_cold_s']:.2f} s) — {draw_verdict}."
+        )
     out += [
         "",
         "Where a 100k-unit match spends its time (per-stage timer, 2026-11-23, ~4,400 feasible "

@@ -38,3 +38,13 @@ def test_the_command_line_targets_are_judged_on_the_median() -> None:
     text = "\n".join(targets([], {}, None, figures))
     assert "`spacemap --help` < 0.5 s (median): 0.30 s — met" in text
     assert "`spacemap match` < 1.5 s (median): 1.80 s — **missed** (1.2× over)" in text
+
+
+def test_the_zone_map_targets_are_judged_at_a_million_units() -> None:
+    fast = {"tiles_bytes": 900_000, "tiles_draw_s": 1.2, "tiles_cold_s": 1.9}
+    slow = {"tiles_bytes": 2_500_000, "tiles_draw_s": 2.4, "tiles_cold_s": 3.0}
+    met = "\n".join(targets([], {}, None, None, [(1_000_000, fast)]))
+    assert "first load: 0.90 MB — met" in met and "first draw: 1.20 s" in met
+    assert "— **missed**" not in met
+    missed = "\n".join(targets([], {}, None, None, [(1_000_000, slow)]))
+    assert "2.50 MB — **missed**" in missed and "(cold tile cache 3.00 s) — **missed**" in missed

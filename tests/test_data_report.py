@@ -244,13 +244,17 @@ def test_an_area_with_no_space_recorded_reports_null_not_zero(server, accounts) 
 
 
 def test_zone_map_says_no_space_recorded_and_labels_inferred_fields(session) -> None:
-    from spacemap.config import get_settings
     from spacemap.i18n import use_locale
-    from web import maps
-    from web.basemaps import available
+    from web import maps, popups
 
+    # The zone map's popups are fragments (/map/popup/...): every area's and every park's.
     with use_locale("en"):
-        html = maps.zone_map(session, available(get_settings())["none"]).get_root().render()
+        areas = [f["properties"]["code"] for f in maps.features(session, "areas")["features"]]
+        parks = [f["properties"]["code"] for f in maps.features(session, "parks")["features"]]
+        html = "".join(
+            [str(popups.area_popup(session, code)) for code in areas]
+            + [str(popups.park_popup(session, code)) for code in parks]
+        )
     assert "No space recorded here" in html  # 安托山's popup, instead of an occupancy
     assert "The documents name no field for this park" in html  # an inferred field says why
     quote = "5G 研发及应用"  # a documented field quotes its document (JSON may escape it)

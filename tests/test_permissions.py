@@ -27,6 +27,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/collections/{collectionId}/download"): PUBLIC,
     **{("GET", f"/collections/{c}/items"): PUBLIC
        for c in ("districts", "zones", "areas", "parks", "space-units", "stations")},
+    ("GET", "/tiles"): PUBLIC,
+    ("GET", "/tiles/{layer}.json"): PUBLIC,
+    ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): PUBLIC,
     ("POST", "/api/token"): PUBLIC,
     ("POST", "/api/match"): PUBLIC,
     ("GET", "/api/me"): ANY,
@@ -66,6 +69,10 @@ SAMPLES = {
     "{username}": "planner",
     "{area}": "hetao",
     "{kind}": "units",
+    "{layer}": "units",
+    "{z}": "12",
+    "{x}": "3345",
+    "{y}": "1784",
 }
 # Bodies that pass nothing a route would act on: the access check runs first, then 422.
 INVALID_BODY = {"not_a_field": True}

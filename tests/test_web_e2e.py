@@ -7,7 +7,9 @@ work with the cable pulled. Screenshots of each step go to ``test-artifacts/scre
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,31 +38,45 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     pg.context.close()
 
 
+ZONE_DRAWN = """() => { const s = window.spacemapZone, out = {};
+  for (const k in s.layers) { const l = s.layers[k], g = k === 'lowCost' ? 'low-cost' : k;
+    out[k] = !s.map.hasLayer(l) ? 0 : g in s.drawn ? s.drawn[g] : l.getLayers().length; }
+  return out; }"""
+
+
 def test_zone_map_draws_offline(page: Any, server: str) -> None:
     page.goto(f"{server}/", wait_until="networkidle")
-    counts = page.evaluate(LAYER_COUNTS)
-    assert counts["polygons"] >= 1 + 3 + 8  # Futian, the axis and wings, the eight areas
-    assert counts["circles"] >= 29  # every park
+    page.wait_for_function("() => window.spacemapZone && window.spacemapZone.loaded.parks")
+    counts = page.evaluate(ZONE_DRAWN)
+    assert counts["district"] == 1 and counts["zones"] == 3  # Futian, the axis and wings
+    assert counts["areas"] >= 8 and counts["parks"] >= 10  # from the vector tiles
     assert page.outside == [] and page.errors == []
-    assert page.locator(".spacemap-legend").count() >= 2
-    page.fill(".leaflet-control-search input", "金融科技")
-    page.dispatch_event(".leaflet-control-search input", "keyup")
-    page.wait_for_selector(".leaflet-control-search .search-tip")
-    assert "国际金融科技城" in page.inner_text(".leaflet-control-search .search-tooltip")
+    assert page.locator("#zone-legend section").count() >= 4
+    page.fill(".zone-search input", "金融科技")
+    page.wait_for_selector(".zone-search-results button")
+    assert "国际金融科技城" in page.inner_text(".zone-search-results")
     shot(page, "1-zone-map")
 
 
-UNIT_TOOLTIPS = """() => Object.keys(window).map(k => window[k])
-  .filter(v => v instanceof L.MarkerClusterGroup)
-  .flatMap(g => g.getLayers().map(l => l.getTooltip().getContent()))"""
-
-
 def _unit_available_on_map(page: Any, server: str, unit: str) -> float:
-    """What the zone map's unit layer says is free in ``unit`` (its marker's tooltip)."""
-    page.goto(f"{server}/map", wait_until="networkidle")
-    tips = [t for t in page.evaluate(UNIT_TOOLTIPS) if t.startswith(f"{unit} ")]
-    assert len(tips) == 1, f"{unit} not on the map"
-    return float(re.search(r" · (\d+) m²", tips[0]).group(1))
+    """What the zone map says is free in ``unit``: the unit tile at the deepest zoom has a cell
+    holding it, and that cell's popup (what a click on it shows) lists the unit's free m²."""
+    from spacemap.catalog.tiles import UNITS
+    from tests.test_tiles import read_tile, tile_of
+
+    item = httpx.get(f"{server}/collections/space-units/items/{unit}").json()
+    lng, lat = item["geometry"]["coordinates"]
+    z = 18
+    x, y = tile_of(lng, lat, z)
+    with tempfile.TemporaryDirectory() as folder:
+        data = httpx.get(f"{server}/tiles/units/{z}/{x}/{y}.mvt").content
+        cells = set(read_tile(Path(folder), data, "units", z, x, y)["cell"])
+    cx, cy = tile_of(lng, lat, z + UNITS.cell_zoom(z))
+    assert f"{z + UNITS.cell_zoom(z)}/{cx}/{cy}" in cells, f"{unit} not on the map"
+    html = httpx.get(f"{server}/map/cell/units/{z + UNITS.cell_zoom(z)}/{cx}/{cy}").text
+    row = re.search(rf'<tr data-unit="{re.escape(unit)}">.*?</td><td>([\d,.]+)</td>', html)
+    assert row, f"{unit} not in its cell's popup"
+    return float(row.group(1).replace(",", ""))
 
 
 def search_as_chip_startup(page: Any) -> None:

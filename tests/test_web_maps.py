@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
 import numpy as np
 import pytest
 from folium import plugins
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from spacemap.config import Settings
 from spacemap.coords import gcj02_to_wgs84
-from web import assets, maps
+from spacemap.i18n import use_locale
+from web import assets, maps, zonemap
 from web.basemaps import available, display_geojson, to_display
 
 
 def _zone_html(session: Session, basemap: str = "none") -> str:
     chosen = available(Settings())[basemap]
-    html = assets.render(maps.zone_map(session, chosen).get_root())
+    built = zonemap.zone_map(session, chosen)
+    html = assets.render(built.map.get_root()) + json.dumps(built.config, ensure_ascii=False)
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
 
 
@@ -26,9 +30,10 @@ def test_the_zone_map_references_nothing_outside_the_machine(session: Session) -
     html = _zone_html(session)
     assert assets.external_urls(html) == []
     assert "/static/vendor/leaflet/dist/leaflet.js" in html
-    assert "/static/vendor/d3/d3.min.js" in html  # branca's colormap, rewritten
+    assert "Leaflet.VectorGrid.bundled.min.js" in html and "/static/zonemap.js" in html
+    assert "jquery" not in html and "bootstrap.bundle" not in html  # Leaflet only
     served = set(re.findall(r"/static/vendor/[^\"'\s)]+", html))
-    assert len(served) >= 5, served  # leaflet, its css, folium's plugins, bootstrap, d3
+    assert len(served) >= 3, served  # leaflet, its css, vectorgrid
     for path in served:  # every library the page loads is on disk to be served
         assert (assets.VENDOR_DIR / path.removeprefix(assets.VENDOR_URL + "/")).is_file(), path
 
@@ -75,17 +80,31 @@ def test_overlays_move_only_for_a_gcj02_basemap(session: Session) -> None:
     assert "autonavi.com" in html and assets.external_urls(html) == []
 
 
-def test_the_zone_map_carries_every_layer_a_planner_needs(session: Session) -> None:
+def test_the_zone_map_carries_what_a_planner_needs_in_one_language(session: Session) -> None:
+    chosen = available(Settings())["none"]
+    with use_locale("en"):
+        built = zonemap.zone_map(session, chosen)
+        labels = [str(i.label) for s in built.legend for i in s.items]
+    config = built.config
+    assert {z["name"] for z in config["zones"]} >= {"Central axis", "West wing", "East wing"}
+    assert len(config["areaLabels"]) == 8 and all(a["name"] for a in config["areaLabels"])
+    stations = config["stations"]
+    assert stations and len(stations) < 65  # Futian's only, not its neighbours'
+    assert sum(s["crossing"] for s in stations) == 2
+    assert set(config["tiles"]) == {"areas", "parks", "units", "low-cost"}
+    assert all("?v=" in url for url in config["tiles"].values())
+    sections = {s.key: s for s in built.legend}
+    assert set(sections) == {"zones", "areas", "parks", "space", "transport"}
+    assert "border crossing to Hong Kong" in labels and "low-cost industrial space" in labels
+    assert any(label.startswith("no data") for label in labels)
+    assert "parks" not in config  # the search asks the server: the page does not grow with them
+    text = json.dumps(config, ensure_ascii=False) + " ".join(labels)
+    assert not re.search(r"[\u4e00-\u9fff]", text), "English only, names included"
+
+
+def test_the_page_weighs_the_same_whatever_the_number_of_units(session: Session) -> None:
+    """The units are in tiles, not in the page: nothing in the page lists them."""
     html = _zone_html(session)
-    for text in (
-        "中轴",
-        "西翼",
-        "东翼",
-        "载体类型 / park type",
-        "孵化器 / incubator",
-        "各片区可用面积",
-        "搜索园区",
-        "地铁站 / metro stations",
-        "estimated location",
-    ):
-        assert text in html, text
+    codes = [r[0] for r in session.execute(text("SELECT code FROM space_units LIMIT 50"))]
+    assert codes and not any(code in html for code in codes)
+    assert len(html.encode()) < 200_000

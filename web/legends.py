@@ -1,12 +1,15 @@
-"""A categorical legend (colour swatch + label) for Folium maps, which only has continuous ones.
+"""Legends for the maps, which Folium has only in continuous form.
 
-A ``MacroElement`` rendered into the map's HTML: reusable for park types, zones, or any mapping
-of label → colour, bilingual labels included, no external script.
+``CategoricalLegend``: a ``MacroElement`` rendered into a map's HTML (label → colour). The zone
+map's legend is data instead (``LegendSection``/``LegendItem``), drawn by the page template
+(``web/templates/legend.html``) so it can collapse on a phone and print in full.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 from branca.element import MacroElement
 from jinja2 import Template
@@ -47,3 +50,22 @@ class CategoricalLegend(MacroElement):
             ("left" if position.endswith("left") else "right"),
         )
         self.position_css = f"{vertical}:24px;{horizontal}:10px"
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One swatch: its colour, its label (text, escaped by the template) and its symbol."""
+
+    color: str
+    label: Any
+    shape: str = "square"  # square | circle | ring | dash | hatch | station | crossing
+
+
+@dataclass(frozen=True)
+class LegendSection:
+    """A titled group of swatches; ``key`` ties it to the map layer it explains."""
+
+    key: str
+    title: Any
+    items: list[LegendItem] = field(default_factory=list)
+    ramp: bool = False  # a continuous colour ramp (drawn as one bar) rather than categories

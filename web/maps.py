@@ -1,29 +1,24 @@
-"""The maps: the planners' zone map, a company's match results, an application, a proposal.
+"""The maps: a company's match results, an application, a proposal, and the popups of areas
+and parks (the planners' zone map itself is ``web.zonemap``, drawn from vector tiles).
 
 Every map reads the same collections the OGC API serves (``spacemap.catalog``), so the map and
-the API never disagree. Thousands of units go into one FastMarkerCluster (one JS array), not a
-Marker each; the map uses canvas rendering. Estimated locations and synthetic rows say so in
-their popups.
+the API never disagree; the map uses canvas rendering. Estimated locations and synthetic rows say
+so in their popups.
 """
 
 from __future__ import annotations
 
 import json
-from html import escape
 from typing import Any
 
-import branca.colormap as cm
 import folium
-from folium import plugins
 from markupsafe import Markup
-from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from spacemap.catalog.collections import COLLECTIONS
 from spacemap.catalog.queries import FeatureQuery, page
 from spacemap.i18n import Names, _, current_locale, gettext, label
 from spacemap.store import stats
-from spacemap.store.units import unit_markers
 from spacemap.taxonomy import sectors
 from spacemap.vocab import BOUNDARY_QUALITIES, PARK_STATUSES, PARK_TYPES, TAG_BASES
 from web import escape as safe
@@ -120,56 +115,6 @@ def _zone_members(session: Session) -> dict[str, str]:
     return {zone: "、".join(names) for zone, names in members.items()}
 
 
-def _zone_layers(session: Session, basemap: Basemap, m: folium.Map) -> None:
-    zones = display_geojson(features(session, "zones"), basemap.datum)
-    members = _zone_members(session)
-    CategoricalLegend(
-        "一轴两翼 / one axis, two wings",
-        [
-            (
-                ZONE_COLORS.get(f["properties"]["code"], "#666"),
-                f"{f['properties']['name_zh']} / {f['properties']['name_en']}: "
-                f"{members.get(f['properties']['code'], '')}",
-            )
-            for f in zones["features"]
-        ],
-        position="bottomright",
-    ).add_to(m)
-    for f in zones["features"]:
-        p = f["properties"]
-        color = ZONE_COLORS.get(p["code"], "#666")
-        group = folium.FeatureGroup(name=f"{p['name_zh']} / {p['name_en']}")
-        folium.GeoJson(
-            f,
-            style_function=lambda _f, c=color: {
-                "color": c,
-                "weight": 2,
-                "fillOpacity": 0.06,
-                "dashArray": "6 4",
-            },
-            tooltip=f"{p['name_zh']} / {p['name_en']}",
-            popup=folium.Popup(
-                f"<b>{escape(p['name_zh'])} / {escape(p['name_en'])}</b><br>"
-                f"{escape(p['description_zh'])}<br>{escape(p['description_en'])}"
-                f"<br><small>{p['area_km2']} km² · 边界为估算 / estimated "
-                "boundary</small>",
-                max_width=320,
-            ),
-        ).add_to(group)
-        spot = shape(f["geometry"]).representative_point()
-        folium.Marker(
-            (spot.y, spot.x),
-            icon=folium.DivIcon(
-                html=f'<div class="spacemap-zone-label" style="color:{color};font-weight:bold;'
-                f'white-space:nowrap;text-shadow:0 0 3px #fff">{escape(p["name_zh"])} '
-                f"{escape(p['name_en'])}</div>",
-                icon_size=(140, 20),
-                icon_anchor=(70, 10),
-            ),
-        ).add_to(group)
-        group.add_to(m)
-
-
 def _area_popup(p: dict[str, Any], availability: dict[str, Any]) -> str:
     a = availability.get(p["code"], {})
     if a.get("space_recorded"):
@@ -242,42 +187,6 @@ def area_availability(session: Session) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _area_layers(session: Session, basemap: Basemap, m: folium.Map, measure: str) -> None:
-    areas = display_geojson(features(session, "areas"), basemap.datum)
-    availability = area_availability(session)
-    values = [v[measure] for v in availability.values() if v[measure] is not None] or [0.0]
-    label = (
-        "各片区可用面积 (m²) / available floor space per area (m²)"
-        if measure == "available_m2"
-        else "各片区出租率 (%) / occupancy per area (%)"
-    )
-    colormap = cm.LinearColormap(
-        ["#f7fbff", "#6baed6", "#08306b"],
-        vmin=min(values),
-        vmax=max(values) or 1.0,
-        caption=label,
-    )
-    group = folium.FeatureGroup(name="八大片区（可用面积分级）/ eight areas (availability)")
-    for f in areas["features"]:
-        p = f["properties"]
-        value = availability.get(p["code"], {}).get(measure)
-        fill = colormap(value) if value is not None else "#ffffff"  # no space recorded: no data
-        folium.GeoJson(
-            f,
-            style_function=lambda _f, c=fill, hatch=value is None: {
-                "color": "#555",
-                "weight": 1,
-                "fillColor": c,
-                "fillOpacity": 0.15 if hatch else 0.55,
-                "dashArray": "3 3" if hatch else None,
-            },
-            tooltip=f"{p['name_zh']} / {p['name_en']}",
-            popup=folium.Popup(_area_popup(p, availability), max_width=360),
-        ).add_to(group)
-    group.add_to(m)
-    colormap.add_to(m)
-
-
 def _tag(t: dict[str, Any]) -> Markup:
     """One field of a park, and how it is known: the document's words, or why we inferred it."""
     name = label(sectors(), t["code"])
@@ -338,88 +247,6 @@ def _park_popup(p: dict[str, Any]) -> str:
             p["source"],
         )
     )
-
-
-def _park_layer(session: Session, basemap: Basemap, m: folium.Map) -> folium.GeoJson:
-    parks = display_geojson(features(session, "parks"), basemap.datum)
-    group = folium.FeatureGroup(name="园区与孵化载体 / parks and incubators")
-    for f in parks["features"]:
-        f["properties"]["popup_html"] = _park_popup(f["properties"])
-        f["properties"]["location_note"] = _location_note(f["properties"])
-    layer = folium.GeoJson(
-        parks,
-        name="parks",
-        marker=folium.CircleMarker(radius=8, weight=2, fill=True, fill_opacity=0.9),
-        style_function=lambda f: {
-            "color": "#fff",
-            "fillColor": PARK_COLORS.get(f["properties"]["park_type"], "#444"),
-        },
-        popup=folium.GeoJsonPopup(["popup_html"], labels=False, max_width=380),
-        tooltip=folium.GeoJsonTooltip(["name_zh", "location_note"], labels=False),
-    )
-    layer.add_to(group)
-    group.add_to(m)
-    CategoricalLegend(
-        "载体类型 / park type",
-        [(PARK_COLORS[k], f"{zh} / {en}") for k, (zh, en) in PARK_TYPES.items()],
-        position="bottomleft",
-        shape="circle",
-    ).add_to(m)
-    return layer
-
-
-def _station_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="地铁站 / metro stations", show=False)
-    stations = display_geojson(features(session, "stations"), basemap.datum)
-    folium.GeoJson(
-        stations,
-        marker=folium.CircleMarker(radius=3, color="#444", fill=True, fill_opacity=1),
-        tooltip=folium.GeoJsonTooltip(["name_zh", "name_en"], labels=False),
-    ).add_to(group)
-    return group
-
-
-def _unit_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="空间单元（合成）/ space units (synthetic)", show=False)
-    units = unit_markers(session)
-    if units:
-        codes, lng, lat, available, synthetic = zip(*units, strict=True)
-        x, y = to_display(lng, lat, basemap.datum)
-        flag = {True: " (合成 / synthetic)", False: ""}
-        data = [
-            [round(float(b), 7), round(float(a), 7), f"{code} · {free:.0f} m²{flag[bool(fake)]}"]
-            for a, b, code, free, fake in zip(x, y, codes, available, synthetic, strict=True)
-        ]
-        plugins.FastMarkerCluster(data, callback=_UNIT_CALLBACK).add_to(group)
-    return group
-
-
-_UNIT_CALLBACK = """
-function (row) {
-  var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {radius: 4, color: '#08519c'});
-  marker.bindTooltip(row[2]);
-  return marker;
-}"""
-
-
-def zone_map(session: Session, basemap: Basemap, measure: str = "available_m2") -> folium.Map:
-    """规划视图: boundary, axis and wings, areas by availability, parks by type, metro, units."""
-    m = base_map(basemap)
-    _district_layer(session, basemap).add_to(m)
-    _zone_layers(session, basemap, m)
-    _area_layers(session, basemap, m, measure)
-    parks = _park_layer(session, basemap, m)
-    _station_layer(session, basemap).add_to(m)
-    _unit_layer(session, basemap).add_to(m)
-    plugins.Search(
-        parks,
-        search_label="name_zh",
-        placeholder="搜索园区 / search parks",
-        collapsed=False,
-        position="topleft",
-    ).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    return m
 
 
 def numbered_icon(n: int, color: str = "#d7301f") -> folium.DivIcon:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from spacemap.models import Park, ParkIndustry
@@ -48,3 +48,25 @@ def park_locations(session: Session) -> dict[int, tuple[object, bool]]:
     """Park id → (geometry, is that location an estimate?), for units placed at their park."""
     rows = session.execute(select(Park.id, Park.geom, Park.is_estimate))
     return {pid: (geom, est) for pid, geom, est in rows}
+
+
+SEARCH = """
+SELECT code, name_zh, name_en, park_type, ST_X(geom) AS lng, ST_Y(geom) AS lat
+FROM parks, (SELECT lower(:q) AS q) s
+WHERE lower(name_zh) LIKE '%' || s.q || '%' OR lower(name_en) LIKE '%' || s.q || '%'
+   OR lower(code) LIKE '%' || s.q || '%' OR lower(COALESCE(operator, '')) LIKE '%' || s.q || '%'
+ORDER BY (lower(name_zh) LIKE s.q || '%' OR lower(name_en) LIKE s.q || '%'
+          OR lower(code) = s.q) DESC,
+         least(NULLIF(strpos(lower(name_zh), s.q), 0), NULLIF(strpos(lower(name_en), s.q), 0))
+           NULLS LAST, name_zh
+LIMIT :limit
+"""
+
+
+def search(session: Session, query: str, limit: int = 8) -> list[dict[str, Any]]:
+    """Parks whose Chinese or English name, code or operator contains ``query`` (any case),
+    names that start with it first."""
+    q = query.strip().replace("\\", "").replace("%", "").replace("_", "\\_")
+    if not q:
+        return []
+    return [dict(r._mapping) for r in session.execute(text(SEARCH), {"q": q, "limit": limit})]

@@ -19,6 +19,7 @@ from web.pages import (
     registrations,
     review,
     search,
+    stats,
     whitelists,
     zone,
 )
@@ -27,7 +28,8 @@ from web.pages.zone import zone_page
 
 router = APIRouter(include_in_schema=False)
 # /review/whitelists before /review/{application_id}
-for module in (zone, account, language, search, company, registrations, whitelists, review, data):
+for module in (zone, stats, account, language, search, company, registrations, whitelists, review,
+               data):  # fmt: skip
     router.include_router(module.router)
 
 __all__ = ["page_actor", "router", "zone_page"]
