@@ -36,15 +36,15 @@ def _load_profile(path: Path):
 def _print_match(result) -> None:
     m = result.model
     console.print(f"[bold]{result.company}[/]: {result.feasible_count} 个可行空间 / feasible units")
-    console.print(f"模型 / model: {m.name} — {m.zh} / {m.en}")
-    console.print(f"[dim]评分 / score: {m.score_zh} / {m.score_en}[/]")
+    console.print(f"模型 / model: {m.name} — {m.description}")
+    console.print(f"[dim]{m.fit_meaning}[/]")
     for note in [*m.notes, *result.notes]:
         console.print(f"[yellow]注意 / note:[/] {note}")
     console.rule("推荐空间 / ranked feasible sites")
     for s in result.sites:
         flag = " [dim](合成 synthetic)[/]" if s.is_synthetic else ""
         console.print(
-            f"[bold]{s.rank:>2}. {s.score:5.1f}[/]  {s.unit_code}  {s.park_name_zh} "
+            f"[bold]{s.rank:>2}. {s.fit:5.1f}[/]  {s.unit_code}  {s.park_name_zh} "
             f"[dim]{s.park_name_en}[/] · {s.area_code}{flag}"
         )
         rent = f"{s.effective_rent_cny_m2_month:.0f} 元/m²/月"

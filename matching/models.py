@@ -7,7 +7,10 @@ and evaluation.
 The ranker is pointwise: a HistGradientBoostingClassifier on (company, unit) pairs, stopped early
 and calibrated with a sigmoid on companies held out from fitting. Its score is 100 × the
 calibrated probability that the pair is a real placement, in training pools of one real placement
-per ``NEGATIVES + 1`` candidates — a fixed reference, so scores compare across companies.
+per ``NEGATIVES + 1`` candidates — a fixed reference, so scores compare across companies. Its
+trees respect ``features.MONOTONE`` (cheaper, closer, better focused never scores lower), and the
+sigmoid is increasing, so the score does too. A company reads the fit percentile
+(``match.fit_percentiles``), not this probability, which collapses when a few units stand out.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
-from matching.features import FEATURES, rule_score
+from matching.features import FEATURES, MONOTONE, rule_score
+from spacemap.i18n import _
 
 NEGATIVES = 9  # negatives sampled per placement in training (the score's reference pool)
 
@@ -35,8 +39,8 @@ class RuleModel:
     """The hand-weighted score (features.RULE_WEIGHTS); needs no training data."""
 
     name = "rule-v1"
-    description_zh = "人工加权规则评分（冷启动）"
-    description_en = "hand-weighted rule score (cold start)"
+    description = _("hand-weighted rule score (cold start)")
+    score_meaning = _("hand-weighted rule score, 0–100, not a probability")
 
     def fit(self, X: pd.DataFrame, y: np.ndarray | None = None, groups=None) -> RuleModel:
         self.reference_ = X.median(numeric_only=True)
@@ -49,8 +53,11 @@ class RuleModel:
 class PlacementRanker:
     """Calibrated gradient boosting over the features (see module docstring)."""
 
-    description_zh = "梯度提升排序模型（已校准）"
-    description_en = "calibrated gradient-boosting ranker"
+    description = _("calibrated gradient-boosting ranker")
+    score_meaning = _(
+        "100 × calibrated probability that a company like this takes this unit among ten "
+        "comparable options"
+    )
 
     def __init__(
         self,
@@ -79,10 +86,12 @@ class PlacementRanker:
         )
         fit_idx, cal_idx = next(split.split(X, y, groups))
         Z = X.to_numpy(dtype=float)
+        self.feature_names_in_ = list(X.columns)
         booster = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, l2_regularization=self.l2_regularization,
             early_stopping=True, scoring="loss", n_iter_no_change=self.n_iter_no_change,
+            monotonic_cst=[MONOTONE.get(name, 0) for name in self.feature_names_in_],
             random_state=self.random_state,
         )  # fmt: skip
         booster.fit(Z[fit_idx], y[fit_idx], X_val=Z[cal_idx], y_val=y[cal_idx])
@@ -95,7 +104,6 @@ class PlacementRanker:
         self.booster_ = booster
         self.calibrated_ = calibrated
         self.reference_ = X.median(numeric_only=True)
-        self.feature_names_in_ = list(X.columns)
         return self
 
     def score_0_100(self, X: pd.DataFrame) -> np.ndarray:

@@ -96,7 +96,7 @@ _FITS = f"park_fit AS MATERIALIZED ({_park_facts(_SEARCH)})"
 # position) comes from UNIT_DETAILS for the few units shown, so a search of thousands of
 # candidates does not send text it would throw away.
 _RANKER_COLUMNS = f"""
-  u.id AS unit_id, u.code AS unit_code,
+  u.id AS unit_id, u.code AS unit_code, pf.park_id,
   array_position(CAST(:park_types AS varchar[]), pf.park_type) - 1 AS park_type_index,
   (pf.area_code = ANY(CAST(:areas AS varchar[])) OR pf.zone_code = ANY(CAST(:zones AS varchar[])))
     AS in_preferred_area,
@@ -119,7 +119,9 @@ WITH {_FITS}
 # units a result shows.
 _DISPLAY = """
   p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en, p.park_type,
-  a.code AS area_code, z.code AS zone_code, u.capacity_m2, u.rent_cny_m2_month,
+  a.code AS area_code, a.name_zh AS area_name_zh, a.name_en AS area_name_en,
+  z.code AS zone_code, z.name_zh AS zone_name_zh, z.name_en AS zone_name_en, u.floor,
+  u.capacity_m2, u.rent_cny_m2_month,
   u.features, u.available_from, u.is_estimate, u.is_synthetic, p.location_error_m,
   ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat"""
 _DISPLAY_JOINS = (
@@ -200,7 +202,7 @@ WHERE t.industry_code = :industry
 PLACEMENTS = """
 SELECT t.id AS placement_id, t.name, t.industry_code, t.stage, t.headcount,
        COALESCE(t.occupied_m2, u.capacity_m2) AS occupied_m2, t.is_synthetic,
-       u.id AS unit_id, u.rent_cny_m2_month, u.features, u.is_low_cost,
+       u.id AS unit_id, u.rent_cny_m2_month, u.features, u.is_low_cost, u.metro_m,
        p.park_type, a.code AS area_code
 FROM tenants t JOIN space_units u ON u.id = t.unit_id JOIN parks p ON p.id = u.park_id
 JOIN areas a ON a.id = p.area_id
@@ -235,7 +237,8 @@ def search_params(profile: CompanyProfile, as_of_placement: bool = False) -> dic
 
 # The columns CANDIDATES and PEERS return, with their kinds (see columns.fetch_columns).
 CANDIDATE_COLUMNS: dict[str, Kind] = {
-    "unit_id": "int", "unit_code": "text", "park_type_index": "int", "in_preferred_area": "bool",
+    "unit_id": "int", "unit_code": "text", "park_id": "int", "park_type_index": "int",
+    "in_preferred_area": "bool",
     "is_lead": "bool", "focus_exact": "bool", "focus_related": "bool", "available_m2": "float",
     "rent_cny_m2_month": "float", "is_low_cost": "bool", "subsidy_rate": "float",
     "x_m": "float", "y_m": "float", "metro_m": "float", "border_m": "float",
