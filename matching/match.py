@@ -265,20 +265,26 @@ def fit_percentiles(scores: np.ndarray) -> np.ndarray:
     return 100.0 * below / (n - 1)
 
 
-def diverse_order(order: np.ndarray, parks: np.ndarray, per_park: int) -> np.ndarray:
-    """``order`` (best first) regrouped in tiers: each park's best ``per_park`` units first, in
-    score order, then each park's next ``per_park``, and so on. The first page so shows the best
-    units of several parks, not ten of one, and any offset pages through one stable order."""
-    if per_park <= 0 or len(order) == 0:
+def list_order(
+    order: np.ndarray, parks: np.ndarray, per_park: int, preferred: np.ndarray | None = None
+) -> np.ndarray:
+    """The order results are listed in, from ``order`` (best first): units in a preferred area
+    or zone first when the company named any (``preferred``: a stated wish outranks the model),
+    and in tiers: each park's best ``per_park`` units first, in score order, then each park's
+    next ``per_park``, and so on. The first page so shows the best units of several parks, not
+    ten of one, and any offset pages through one stable order. ``per_park`` 0: score order."""
+    if len(order) == 0:
         return order
-    ranked_parks = parks[order]
-    by_park = np.argsort(ranked_parks, kind="stable")  # positions in score order, grouped by park
-    sorted_parks = ranked_parks[by_park]
-    starts = np.r_[0, np.flatnonzero(sorted_parks[1:] != sorted_parks[:-1]) + 1]
-    within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    tier = np.empty(len(order), dtype=np.int64)
-    tier[by_park] = within // per_park
-    return order[np.lexsort((np.arange(len(order)), tier))]
+    tier = np.zeros(len(order), dtype=np.int64)
+    if per_park > 0:
+        ranked_parks = parks[order]
+        by_park = np.argsort(ranked_parks, kind="stable")  # score order within each park
+        sorted_parks = ranked_parks[by_park]
+        starts = np.r_[0, np.flatnonzero(sorted_parks[1:] != sorted_parks[:-1]) + 1]
+        within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        tier[by_park] = within // per_park
+    first = np.zeros(len(order), bool) if preferred is None else preferred[order].astype(bool)
+    return order[np.lexsort((np.arange(len(order)), tier, ~first))]
 
 
 def score_candidates(
@@ -309,7 +315,9 @@ def match(
     model, info = choose_model(choice, model_dir)
     params = search_params(profile)
     cands, X, scores, order = score_candidates(session, profile, model, params)
-    listed = diverse_order(order, cands["park_id"].to_numpy(), per_park)
+    stated = bool(profile.preferences.areas or profile.preferences.zones)
+    preferred = cands["in_preferred_area"].to_numpy() if stated else None
+    listed = list_order(order, cands["park_id"].to_numpy(), per_park, preferred)
     chosen = listed[offset : offset + limit]
     fits = fit_percentiles(scores)
     ranks = list(range(offset + 1, offset + len(chosen) + 1))

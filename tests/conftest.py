@@ -68,6 +68,17 @@ def session(engine: Engine) -> Iterator[Session]:
             outer.rollback()
 
 
+@pytest.fixture(scope="session")
+def trained(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ranker trained on the test database (seed 0), shared by the tests that need one."""
+    from matching.train import train
+
+    model_dir = tmp_path_factory.mktemp("model")
+    with session_scope(engine) as session:
+        train(session, model_dir, seed=0)
+    return model_dir
+
+
 @pytest.fixture
 def cli_env(database_url: str, engine: Engine) -> dict[str, str]:
     """Environment for running the real `spacemap` command against the test database."""

@@ -233,17 +233,6 @@ def test_cold_start_uses_the_rule_score_and_says_so(session: Session, tmp_path: 
     assert any("rule score" in n for n in result.model.notes)
 
 
-@pytest.fixture(scope="module")
-def trained(engine, tmp_path_factory) -> Path:
-    from matching.train import train
-    from spacemap.database import session_scope
-
-    model_dir = tmp_path_factory.mktemp("model")
-    with session_scope(engine) as session:
-        train(session, model_dir, seed=0)
-    return model_dir
-
-
 def test_train_save_load_rank_round_trip(session: Session, trained: Path) -> None:
     meta = json.loads((trained / artifact.META_FILE).read_text("utf-8"))
     assert meta["training"]["placements"] >= 300 and meta["training"]["approvals"] == 0

@@ -49,7 +49,8 @@ def post_match(
 ) -> MatchResult:
     """One page of the feasible units, best first (fit percentile, the model's score, reasons,
     unit, park, area, zone, move-in date, location) and the nearest infeasible ones with the
-    check each failed. Deterministic for the same input and data: `next_offset` pages on."""
+    check each failed. Units in a preferred area or zone (`preferences.areas`, `.zones`) come
+    first. Deterministic for the same input and data: `next_offset` pages on."""
     return match(
         session,
         profile,
