@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from matching import artifact
+from matching.advice import Advice, advise
 from matching.checks import Check, outcomes
 from matching.explain import Reason, top_reasons
 from matching.features import build_features
@@ -34,6 +35,7 @@ from matching.queries import (
     fetch_near_misses,
     fetch_unit_details,
     search_params,
+    with_park_facts,
 )
 from spacemap.i18n import Msg, Names, _
 from spacemap.vocab import PARK_TYPES
@@ -132,6 +134,9 @@ class MatchResult(BaseModel):
     next_offset: int | None = Field(description="the offset of the next page; None on the last")
     sites: list[Site]
     near_misses: list[NearMiss]
+    advice: Advice | None = Field(
+        description="what to relax and by how much, when fewer units than a page are feasible"
+    )
     notes: list[str]
 
 
@@ -313,7 +318,7 @@ def match(
     """One page of the feasible sites (``offset``, ``limit``) in the diverse order, and the
     nearest misses."""
     model, info = choose_model(choice, model_dir)
-    params = search_params(profile)
+    params = with_park_facts(session, search_params(profile))
     cands, X, scores, order = score_candidates(session, profile, model, params)
     stated = bool(profile.preferences.areas or profile.preferences.zones)
     preferred = cands["in_preferred_area"].to_numpy() if stated else None
@@ -323,6 +328,7 @@ def match(
     ranks = list(range(offset + 1, offset + len(chosen) + 1))
     sites = _sites(session, profile, model, cands, X, scores, fits, chosen, ranks)
     near = near_misses(session, profile, near_miss_limit, params) if near_miss_limit > 0 else []
+    advice = advise(session, profile, params, len(cands)) if len(cands) < limit else None
     notes: list[Msg] = [ASSUMPTION_NOTE] if any(s.subsidy_rate > 0 for s in sites) else []
     if any(s.is_synthetic for s in sites):
         notes.append(_("The units shown are synthetic (generated) data."))
@@ -336,6 +342,7 @@ def match(
         next_offset=offset + limit if offset + limit < len(cands) else None,
         sites=sites,
         near_misses=near,
+        advice=advice,
         notes=[str(n) for n in notes],
     )
 
@@ -404,7 +411,7 @@ def near_misses(
             failed=failed_checks(r, profile),
             location=_location(r),
         )
-        for r in _records(misses)
+        for r in misses
     ]
 
 

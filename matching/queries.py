@@ -8,7 +8,10 @@ and returns the closest failures with every check's outcome, so each can be expl
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,9 +21,10 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.columns import Kind, fetch_columns
+from matching.columns import Kind, fetch_columns, fetch_rows
 from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
+from spacemap.catalog.queries import versions
 from spacemap.vocab import PARK_TYPES
 
 # Each hard rule is stated once, as SQL over a unit ``u`` and its park's facts ``pf``, and used by
@@ -88,7 +92,25 @@ _SEARCH = {
 _SEARCH_RULES = _rules(_SEARCH)
 _FEASIBLE = " AND ".join(f"({_SEARCH_RULES[c]})" for c in CHECK_NAMES)
 _OUTCOMES = ",\n  ".join(f"{_SEARCH_RULES[c]} AS {c}_ok" for c in CHECK_NAMES)
-_FITS = f"park_fit AS MATERIALIZED ({_park_facts(_SEARCH)})"
+
+# A search's park facts are computed once (``PARK_FACTS``, the rule above) and handed to every
+# unit query of the request as arrays (``park_facts``), so ``spacemap_admits`` runs once per park
+# and request, not once per query — and not at all while the parks and lists are unchanged.
+PARK_FACTS = _park_facts(_SEARCH)
+PARK_FACT_COLUMNS: dict[str, Kind] = {
+    "park_id": "int", "park_type": "text", "area_code": "text", "zone_code": "text",
+    "matched_industry": "text", "whitelist_ok": "bool", "is_lead": "bool",
+    "focus_exact": "bool", "focus_related": "bool", "low_cost_subsidy": "float",
+    "park_occupancy": "float",
+}  # fmt: skip
+_PF_TYPES = {"int": "int[]", "text": "varchar[]", "bool": "boolean[]", "float": "float8[]"}
+_FITS = "park_fit AS (SELECT * FROM unnest({}) AS pf({}))".format(
+    ", ".join(f"CAST(:pf_{c} AS {_PF_TYPES[k]})" for c, k in PARK_FACT_COLUMNS.items()),
+    ", ".join(PARK_FACT_COLUMNS),
+)
+# What the park facts depend on: a change to any of these tables changes their data version.
+PARK_FACT_TABLES = ("areas", "area_whitelist", "industry_relations", "park_industries", "parks",
+                    "zones")  # fmt: skip
 
 # What the ranker reads per feasible unit: numbers, flags and the unit's code (ties break on it).
 # The park type travels as its position in ``:park_types``; whether the unit is in an area or zone
@@ -165,6 +187,79 @@ nearest AS (
 SELECT c.*, {_DISPLAY}
 FROM nearest c JOIN space_units u ON u.id = c.unit_id {_DISPLAY_JOINS}
 ORDER BY c.failed, c.shortfall, c.unit_code
+"""
+
+# The best a near miss can be is one failed check and no shortfall: the one failure is the
+# whitelist, a feature or the date, while area and rent pass. Those tie on (failed, shortfall)
+# and so come in unit code order: walking the code index and stopping at ``:limit`` finds them
+# without checking every unit. Only when fewer exist does NEAR_MISSES scan them all.
+_R = _SEARCH_RULES
+NEAR_MISSES_FIRST = f"""
+WITH {_FITS},
+nearest AS (
+  SELECT u.id AS unit_id, u.code AS unit_code, u.available_m2,
+         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, pf.matched_industry,
+         {_OUTCOMES}, 1 AS failed, 0.0 AS shortfall
+  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  WHERE ({_R["area"]}) AND ({_R["rent"]})
+    AND (NOT ({_R["whitelist"]}))::int + (NOT ({_R["features"]}))::int
+        + (NOT ({_R["available"]}))::int = 1
+  ORDER BY u.code
+  LIMIT :limit
+)
+SELECT c.*, {_DISPLAY}
+FROM nearest c JOIN space_units u ON u.id = c.unit_id {_DISPLAY_JOINS}
+ORDER BY c.unit_code
+"""
+
+# What to relax, computed: for each check that a need can relax (budget, a required feature,
+# the minimum area, the move-in date), the units that fail that check alone, with the value that
+# would let each in. Arrays are cut at :keep (enough to pick a value and count what it admits).
+ADVICE = f"""
+WITH {_FITS},
+checked AS (
+  SELECT u.available_m2, u.available_from, u.features AS features_arr,
+         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, {_OUTCOMES}
+  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  OFFSET 0  -- a fence: each check is evaluated once per unit
+),
+single AS (
+  SELECT *, whitelist_ok AND area_ok AND features_ok AND available_ok AND NOT rent_ok AS rent,
+         whitelist_ok AND features_ok AND rent_ok AND available_ok AND NOT area_ok
+           AND available_m2 > 0 AS area,
+         whitelist_ok AND area_ok AND features_ok AND rent_ok AND NOT available_ok
+           AND available_m2 > 0 AS available,
+         whitelist_ok AND area_ok AND rent_ok AND available_ok AND NOT features_ok AS features
+  FROM checked
+)
+SELECT (SELECT COALESCE((array_agg(effective_rent ORDER BY effective_rent))[1:CAST(:keep AS int)],
+                        '{{}}') FROM single WHERE rent) AS rents,
+       (SELECT count(*) FROM single WHERE rent) AS rent_units,
+       (SELECT COALESCE((array_agg(available_m2 ORDER BY available_m2 DESC))[1:CAST(:keep AS int)],
+                        '{{}}') FROM single WHERE area) AS areas,
+       (SELECT count(*) FROM single WHERE area) AS area_units,
+       (SELECT COALESCE((array_agg(available_from ORDER BY available_from))[1:CAST(:keep AS int)],
+                        '{{}}') FROM single WHERE available) AS dates,
+       (SELECT count(*) FROM single WHERE available) AS date_units,
+       (SELECT COALESCE(jsonb_object_agg(f.code, f.n), '{{}}') FROM (
+          SELECT r.code, count(*) AS n
+          FROM single o CROSS JOIN unnest(CAST(:required AS varchar[])) AS r(code)
+          WHERE o.features AND o.features_arr @> array_remove(CAST(:required AS varchar[]), r.code)
+          GROUP BY r.code) f) AS drop_feature,
+       (SELECT count(*) FROM single WHERE whitelist_ok) AS admitted_units
+"""
+
+# Areas positioned for one of the company's sectors (a lead industry of theirs) that have no free
+# space at all: worth saying, since the plans point such a company there.
+EMPTY_AREAS = """
+SELECT a.code, a.name_zh, a.name_en, a.positioning_zh, a.positioning_en,
+       (array_agg(w.industry_code ORDER BY array_position(CAST(:industries AS varchar[]),
+                                                          w.industry_code)))[1] AS sector
+FROM areas a JOIN spacemap_whitelist() w ON w.area_id = a.id
+WHERE w.is_lead AND w.industry_code = ANY(CAST(:industries AS varchar[]))
+  AND NOT EXISTS (SELECT 1 FROM parks p JOIN space_units u ON u.park_id = p.id
+                  WHERE p.area_id = a.id AND u.available_m2 > 0)
+GROUP BY a.id ORDER BY a.code
 """
 
 # Filed applications: the same rules, each application's request read from a JSON array of
@@ -247,8 +342,49 @@ CANDIDATE_COLUMNS: dict[str, Kind] = {
 PEER_COLUMNS: dict[str, Kind] = {"x_m": "float", "y_m": "float"}
 
 
+class _Recent:
+    """A small thread-safe LRU (uvicorn runs sync routes in a thread pool)."""
+
+    def __init__(self, size: int) -> None:
+        self._data: OrderedDict[tuple, Any] = OrderedDict()
+        self._size, self._lock = size, threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+            return self._data.get(key)
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+_park_facts_seen = _Recent(256)
+
+
+def with_park_facts(session: Session, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` and the park facts of its sectors (``pf_*`` arrays), which every unit query
+    of a search reads. Computed by ``PARK_FACTS`` once per sector list, status and data version
+    of the tables they come from (the version counts committed writes, so a cached copy is
+    exactly what the query would return now)."""
+    if "pf_park_id" in params:
+        return params
+    key = (tuple(params["industries"]), params["industry"], params["status_bonus"],
+           dt.date.today(), versions(session, PARK_FACT_TABLES))  # fmt: skip
+    facts = _park_facts_seen.get(key)
+    if facts is None:
+        columns = fetch_columns(session, PARK_FACTS, params, PARK_FACT_COLUMNS)
+        facts = {f"pf_{name}": values.tolist() for name, values in columns.items()}
+        _park_facts_seen.put(key, facts)
+    return {**params, **facts}
+
+
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
+    params = with_park_facts(session, params)
     frame = pd.DataFrame(fetch_columns(session, CANDIDATES, params, CANDIDATE_COLUMNS))
     peers = fetch_columns(session, PEERS, params, PEER_COLUMNS)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
@@ -282,9 +418,23 @@ def fetch_unit_details(
     return {row["unit_id"]: dict(row) for row in rows}
 
 
-def fetch_near_misses(session: Session, params: dict, limit: int) -> pd.DataFrame:
-    result = session.execute(text(NEAR_MISSES), {**params, "limit": limit, "unit_code": None})
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+def fetch_near_misses(session: Session, params: dict, limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` infeasible units closest to feasible: NEAR_MISSES' order, found by
+    NEAR_MISSES_FIRST alone when there are enough of the best kind."""
+    params = {**with_park_facts(session, params), "limit": limit}
+    first = fetch_rows(session, NEAR_MISSES_FIRST, params)
+    return first if len(first) >= limit else fetch_rows(session, NEAR_MISSES, params)
+
+
+def fetch_advice(session: Session, params: dict[str, Any], keep: int) -> dict[str, Any]:
+    """ADVICE's one row: per relaxable check, the values that would admit the units failing
+    only it (``keep`` smallest changes first) and how many such units there are."""
+    params = {**with_park_facts(session, params), "keep": keep}
+    return fetch_rows(session, ADVICE, params)[0]
+
+
+def fetch_empty_areas(session: Session, industries: list[str]) -> list[dict[str, Any]]:
+    return fetch_rows(session, EMPTY_AREAS, {"industries": industries})
 
 
 def application_request(

@@ -30,3 +30,10 @@ def test_the_tipg_comparison_is_judged_per_query() -> None:
     }
     text = "\n".join(targets([], {}, peer))
     assert "(items limit=1000): 1.50× — met" in text and "(bbox): 0.90× — **missed**" in text
+
+
+def test_the_http_search_target_is_judged_at_concurrency_one() -> None:
+    fast = {1: {"rps": 25.0, "p50": 48.0, "p95": 70.0}, 8: {"rps": 40.0, "p50": 190.0}}
+    slow = {1: {"rps": 9.0, "p50": 110.0, "p95": 150.0}, 8: {"rps": 12.0, "p50": 600.0}}
+    assert "48 ms — met" in "\n".join(targets([], {}, None, fast))
+    assert "110 ms — **missed** (1.8× over)" in "\n".join(targets([], {}, None, slow))

@@ -320,3 +320,49 @@ def test_api_pages_and_diversity(client, trained: Path) -> None:
     assert second["sites"][0]["rank"] == 6
     bad = client.post("/api/match?per_park=-1", json=body)
     assert bad.status_code == 422 and "per_park" in bad.text
+
+
+# ---------------------------------------------------------------- advice when little is found
+
+SCARCE = CompanyProfile(
+    name="新能源（合成）", industry="new_energy", stage="startup", headcount=20, min_area_m2=300,
+    max_area_m2=600, max_rent_cny_m2_month=80, required_features=["clean_room"],
+    move_in_by=dt.date(2027, 3, 1),
+)  # fmt: skip
+
+
+def relaxed(profile: CompanyProfile, field: str, value: Any) -> CompanyProfile:
+    if field == "required_features":
+        return changed(profile, required_features=[f for f in profile.required_features
+                                                   if f != value])  # fmt: skip
+    return changed(profile, **{field: value})
+
+
+def test_advice_says_what_to_relax_and_each_change_admits_what_it_says(
+    session: Session, trained: Path
+) -> None:
+    result = run(session, trained, SCARCE)
+    advice = result.advice
+    assert advice is not None and advice.relaxations
+    assert {r.check for r in advice.relaxations} >= {"rent", "features"}
+    for r in advice.relaxations:
+        after = run(session, trained, relaxed(SCARCE, r.field, r.value), near_miss_limit=0)
+        assert after.feasible_count == result.feasible_count + r.units, r
+        assert f"{r.units} more unit" in r.text
+    budget = next(r for r in advice.relaxations if r.check == "rent")
+    assert f"{budget.value:.0f} CNY/m²/month" in budget.text and budget.value > 80
+    n = result.feasible_count
+    assert advice.headline.startswith(f"Only {n} unit" if n else "No unit meets every need")
+
+
+def test_an_area_positioned_for_the_sector_without_space_is_named(
+    session: Session, trained: Path
+) -> None:
+    with use_locale("zh"):
+        advice = match(session, SCARCE, trained).advice
+    assert advice is not None
+    [antuoshan] = advice.empty_areas
+    assert antuoshan.area_code == "antuoshan" and "安托山" in antuoshan.text
+    assert "新能源" in antuoshan.text
+    plenty = run(session, trained, BASE)
+    assert plenty.feasible_count >= plenty.limit and plenty.advice is None
