@@ -191,8 +191,9 @@ ORDER BY c.failed, c.shortfall, c.unit_code
 
 # The best a near miss can be is one failed check and no shortfall: the one failure is the
 # whitelist, a feature or the date, while area and rent pass. Those tie on (failed, shortfall)
-# and so come in unit code order: walking the code index and stopping at ``:limit`` finds them
-# without checking every unit. Only when fewer exist does NEAR_MISSES scan them all.
+# and so come in unit code order. Asking for them alone lets the database drop every unit short
+# of the area first (a plain column comparison) instead of evaluating and sorting five checks for
+# all; only when fewer than ``:limit`` exist does NEAR_MISSES rank them all.
 _R = _SEARCH_RULES
 NEAR_MISSES_FIRST = f"""
 WITH {_FITS},
