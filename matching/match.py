@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from matching import artifact
 from matching.advice import Advice, advise
 from matching.checks import Check, outcomes
+from matching.combine import Combination, combinations
 from matching.explain import Reason, top_reasons
 from matching.features import build_features
 from matching.models import RuleModel, contributions
@@ -37,6 +38,7 @@ from matching.queries import (
     search_params,
     with_park_facts,
 )
+from matching.sites import Location, fit_percentiles, location, names, records
 from spacemap.i18n import Msg, Names, _
 from spacemap.vocab import PARK_TYPES
 
@@ -57,13 +59,6 @@ class ModelInfo(BaseModel):
     score_meaning: str = Field(description="what a site's `score` (the model's own figure) is")
     trained_on: dict[str, int] | None = None
     notes: list[str] = []
-
-
-class Location(BaseModel):
-    lng: float
-    lat: float
-    is_estimate: bool
-    error_m: float | None
 
 
 class Site(BaseModel):
@@ -133,6 +128,10 @@ class MatchResult(BaseModel):
     per_park: int = Field(description="at most this many units of one park per tier (0: none)")
     next_offset: int | None = Field(description="the offset of the next page; None on the last")
     sites: list[Site]
+    combinations: list[Combination] = Field(
+        description="several free units of one park that together meet the need, each offered "
+        "as one site (when fewer units than a page are feasible alone)"
+    )
     near_misses: list[NearMiss]
     advice: Advice | None = Field(
         description="what to relax and by how much, when fewer units than a page are feasible"
@@ -187,34 +186,9 @@ def choose_model(choice: ModelChoice, model_dir: Path) -> tuple[object, ModelInf
     return loaded.model, info
 
 
-def _location(row: Mapping[str, Any]) -> Location:
-    err = row.get("location_error_m")
-    return Location(
-        lng=float(row["lng"]),
-        lat=float(row["lat"]),
-        is_estimate=bool(row.get("is_estimate", True)),
-        error_m=None if err is None or pd.isna(err) else float(err),
-    )
-
-
 def failed_checks(row: Mapping[str, Any], profile: CompanyProfile) -> list[Check]:
     """The checks a near miss fails, worded (the same words a filed application's checks use)."""
     return [c for c in outcomes(row, profile, profile.min_area_m2) if not c.passed]
-
-
-def _names(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Where a unit is, with each name in the reader's language."""
-    return {
-        "park_code": row["park_code"],
-        "park_name": Names(row["park_name_zh"], row["park_name_en"]).render(),
-        "park_name_zh": row["park_name_zh"],
-        "park_name_en": row["park_name_en"],
-        "area_code": row["area_code"],
-        "area_name": Names(row["area_name_zh"], row["area_name_en"]).render(),
-        "zone_code": row["zone_code"],
-        "zone_name": Names(row["zone_name_zh"], row["zone_name_en"]).render(),
-        "floor": None if row["floor"] is None or pd.isna(row["floor"]) else int(row["floor"]),
-    }
 
 
 def _site(
@@ -233,7 +207,7 @@ def _site(
         fit=round(fit, 1),
         score=round(score, 1),
         unit_code=row["unit_code"],
-        **_names(row),
+        **names(row),
         park_type=row["park_type"],
         park_type_name=Names(*PARK_TYPES[row["park_type"]]).render(),
         available_m2=available,
@@ -248,26 +222,9 @@ def _site(
         available_from=row["available_from"],
         matched_industry=row["matched_industry"],
         is_synthetic=bool(row["is_synthetic"]),
-        location=_location(row),
+        location=location(row),
         reasons=reasons,
     )
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of a small frame as dicts of Python values (``to_dict`` costs ~1 ms a call)."""
-    columns = [frame[c].tolist() for c in frame.columns]
-    return [dict(zip(frame.columns, values, strict=True)) for values in zip(*columns, strict=True)]
-
-
-def fit_percentiles(scores: np.ndarray) -> np.ndarray:
-    """Per score, the percentage of the *other* scores strictly below it (100 for the best, 0 for
-    the worst; equal scores share a figure; a lone candidate is 100)."""
-    n = len(scores)
-    if n <= 1:
-        return np.full(n, 100.0)
-    rounded = np.round(scores, 9)
-    below = np.searchsorted(np.sort(rounded), rounded, side="left")
-    return 100.0 * below / (n - 1)
 
 
 def list_order(
@@ -314,6 +271,7 @@ def match(
     near_miss_limit: int = 5,
     offset: int = 0,
     per_park: int = PER_PARK,
+    combination_limit: int = 5,
 ) -> MatchResult:
     """One page of the feasible sites (``offset``, ``limit``) in the diverse order, and the
     nearest misses."""
@@ -328,7 +286,9 @@ def match(
     ranks = list(range(offset + 1, offset + len(chosen) + 1))
     sites = _sites(session, profile, model, cands, X, scores, fits, chosen, ranks)
     near = near_misses(session, profile, near_miss_limit, params) if near_miss_limit > 0 else []
-    advice = advise(session, profile, params, len(cands)) if len(cands) < limit else None
+    few = len(cands) < limit
+    combos = combinations(session, profile, model, params, scores, combination_limit) if few else []
+    advice = advise(session, profile, params, len(cands)) if few else None
     notes: list[Msg] = [ASSUMPTION_NOTE] if any(s.subsidy_rate > 0 for s in sites) else []
     if any(s.is_synthetic for s in sites):
         notes.append(_("The units shown are synthetic (generated) data."))
@@ -341,6 +301,7 @@ def match(
         per_park=per_park,
         next_offset=offset + limit if offset + limit < len(cands) else None,
         sites=sites,
+        combinations=combos,
         near_misses=near,
         advice=advice,
         notes=[str(n) for n in notes],
@@ -366,12 +327,12 @@ def _sites(
     contrib = contributions(model, top_x, reference) if len(top_x) else pd.DataFrame()
     ids = cands["unit_id"].iloc[chosen].tolist()
     details = fetch_unit_details(session, ids, profile.industries)
-    shown = [row | details[row["unit_id"]] for row in _records(cands.iloc[chosen])]
+    shown = [row | details[row["unit_id"]] for row in records(cands.iloc[chosen])]
     return [
         _site(rank, row, float(scores[i]), float(fits[i]),
               top_reasons(features, weights, row, profile), profile)
         for rank, i, row, features, weights in zip(
-            ranks, chosen, shown, _records(top_x), _records(contrib), strict=True,
+            ranks, chosen, shown, records(top_x), records(contrib), strict=True,
         )
     ]  # fmt: skip
 
@@ -402,17 +363,31 @@ def near_misses(
     return [
         NearMiss(
             unit_code=r["unit_code"],
-            **_names(r),
+            **names(r),
             available_m2=float(r["available_m2"]),
             rent_cny_m2_month=float(r["rent_cny_m2_month"]),
             effective_rent_cny_m2_month=round(float(r["effective_rent"]), 1),
             available_from=r["available_from"],
             is_synthetic=bool(r["is_synthetic"]),
             failed=failed_checks(r, profile),
-            location=_location(r),
+            location=location(r),
         )
         for r in misses
     ]
+
+
+def combination_score(
+    session: Session, profile: CompanyProfile, unit_codes: list[str], model_dir: Path
+) -> tuple[float | None, str]:
+    """The score the matcher gives a site of exactly these units (None when it offers no such
+    combination for this profile), and the name of the model that scored it."""
+    model, info = choose_model("auto", model_dir)
+    params = with_park_facts(session, search_params(profile))
+    wanted = set(unit_codes)
+    for site in combinations(session, profile, model, params, np.zeros(0), limit=10_000):
+        if {u.unit_code for u in site.units} == wanted:
+            return site.score, info.name
+    return None, info.name
 
 
 def unit_score(

@@ -13,7 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -135,6 +135,21 @@ WITH {_FITS}
   SELECT {_RANKER_COLUMNS}
   FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
   WHERE {_FEASIBLE}
+"""
+
+# Units that could share a company's need: every rule but the area passes, and the unit alone is
+# too small; only parks whose such units together reach the minimum (see ``combine``). The
+# ranker's columns, plus the floor (combinations prefer one floor).
+_NOT_AREA = " AND ".join(f"({_SEARCH_RULES[c]})" for c in CHECK_NAMES if c != "area")
+COMBINABLE = f"""
+WITH {_FITS},
+small AS (
+  SELECT {_RANKER_COLUMNS}, u.floor
+  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  WHERE {_NOT_AREA} AND u.available_m2 < :min_area
+)
+SELECT * FROM small
+WHERE park_id IN (SELECT park_id FROM small GROUP BY park_id HAVING sum(available_m2) >= :min_area)
 """
 
 # What a person reads about a unit (names, position, features, dates), joined in for the few
@@ -387,11 +402,23 @@ def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
     params = with_park_facts(session, params)
     frame = pd.DataFrame(fetch_columns(session, CANDIDATES, params, CANDIDATE_COLUMNS))
+    add_peers(session, params, frame)
+    return frame
+
+
+def fetch_combinable(session: Session, params: dict) -> pd.DataFrame:
+    """COMBINABLE's units, with the candidates' columns and their floor (NaN when unknown)."""
+    params = with_park_facts(session, params)
+    columns = {**CANDIDATE_COLUMNS, "floor": cast(Kind, "float")}
+    return pd.DataFrame(fetch_columns(session, COMBINABLE, params, columns))
+
+
+def add_peers(session: Session, params: dict, frame: pd.DataFrame) -> None:
+    """Same-sector firms within 500 m and 1 km of each row's planar position."""
     peers = fetch_columns(session, PEERS, params, PEER_COLUMNS)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
     others = np.column_stack([peers["x_m"], peers["y_m"]])
     frame["peers_500m"], frame["peers_1km"] = count_within(here, others, (500.0, 1000.0))
-    return frame
 
 
 def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...]) -> list:
