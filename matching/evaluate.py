@@ -117,6 +117,9 @@ def standard_methods(seed: int = 0) -> dict[str, Callable[..., Scorer]]:
         "nearest_metro": lambda X, y, g: lambda Z: -Z["metro_m"].to_numpy(),
         "rule": lambda X, y, g: RuleModel().fit(X).score_0_100,
         "ranker": lambda X, y, g: PlacementRanker(random_state=seed).fit(X, y, g).score_0_100,
+        "ranker_unconstrained": lambda X, y, g: (
+            PlacementRanker(random_state=seed, monotone=False).fit(X, y, g).score_0_100
+        ),
         "pairwise_logistic": lambda X, y, g: PairwiseLogistic().fit(X, y, g).score_0_100,
     }
     try:

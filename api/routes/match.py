@@ -46,11 +46,22 @@ def post_match(
         ),
     ] = PER_PARK,
     near_misses: Annotated[int, Query(ge=0, le=50, description="nearest infeasible units")] = 5,
+    combinations: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=20,
+            description="sites of several units of one park, offered when "
+            "fewer units than a page meet the need alone",
+        ),
+    ] = 5,
 ) -> MatchResult:
     """One page of the feasible units, best first (fit percentile, the model's score, reasons,
     unit, park, area, zone, move-in date, location) and the nearest infeasible ones with the
     check each failed. Units in a preferred area or zone (`preferences.areas`, `.zones`) come
-    first. Deterministic for the same input and data: `next_offset` pages on."""
+    first. When fewer units than a page are feasible: `combinations` (several units of one park
+    as one site, applied for with `POST /api/applications/combination`) and `advice` (what to
+    relax, by how much). Deterministic for the same input and data: `next_offset` pages on."""
     return match(
         session,
         profile,
@@ -59,4 +70,5 @@ def post_match(
         near_miss_limit=near_misses,
         offset=offset,
         per_park=per_park,
+        combination_limit=combinations,
     )
