@@ -94,8 +94,9 @@ _FEASIBLE = " AND ".join(f"({_SEARCH_RULES[c]})" for c in CHECK_NAMES)
 _OUTCOMES = ",\n  ".join(f"{_SEARCH_RULES[c]} AS {c}_ok" for c in CHECK_NAMES)
 
 # A search's park facts are computed once (``PARK_FACTS``, the rule above) and handed to every
-# unit query of the request as arrays (``park_facts``), so ``spacemap_admits`` runs once per park
-# and request, not once per query — and not at all while the parks and lists are unchanged.
+# unit query of the request as one JSON document (``with_park_facts``), so ``spacemap_admits``
+# runs once per park and request, not once per query — and not at all while the parks and lists
+# are unchanged.
 PARK_FACTS = _park_facts(_SEARCH)
 PARK_FACT_COLUMNS: dict[str, Kind] = {
     "park_id": "int", "park_type": "text", "area_code": "text", "zone_code": "text",
@@ -103,10 +104,11 @@ PARK_FACT_COLUMNS: dict[str, Kind] = {
     "focus_exact": "bool", "focus_related": "bool", "low_cost_subsidy": "float",
     "park_occupancy": "float",
 }  # fmt: skip
-_PF_TYPES = {"int": "int[]", "text": "varchar[]", "bool": "boolean[]", "float": "float8[]"}
-_FITS = "park_fit AS (SELECT * FROM unnest({}) AS pf({}))".format(
-    ", ".join(f"CAST(:pf_{c} AS {_PF_TYPES[k]})" for c, k in PARK_FACT_COLUMNS.items()),
-    ", ".join(PARK_FACT_COLUMNS),
+_PF_TYPES = {"int": "int", "text": "varchar", "bool": "boolean", "float": "float8"}
+_FITS = (
+    "park_fit AS (SELECT * FROM jsonb_to_recordset(CAST(:park_facts AS jsonb)) AS pf({}))".format(
+        ", ".join(f"{c} {_PF_TYPES[k]}" for c, k in PARK_FACT_COLUMNS.items())
+    )
 )
 # What the park facts depend on: a change to any of these tables changes their data version.
 PARK_FACT_TABLES = ("areas", "area_whitelist", "industry_relations", "park_industries", "parks",
@@ -383,20 +385,29 @@ _park_facts_seen = _Recent(256)
 
 
 def with_park_facts(session: Session, params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` and the park facts of its sectors (``pf_*`` arrays), which every unit query
-    of a search reads. Computed by ``PARK_FACTS`` once per sector list, status and data version
-    of the tables they come from (the version counts committed writes, so a cached copy is
-    exactly what the query would return now)."""
-    if "pf_park_id" in params:
+    """``params`` and the park facts of its sectors (``park_facts``, one JSON document), which
+    every unit query of a search reads. Computed by ``PARK_FACTS`` once per sector list, status
+    and data version of the tables they come from (the version counts committed writes, so a
+    cached copy is exactly what the query would return now). JSON, serialised once: binding
+    eleven arrays of thousands of values cost more per query than the query itself."""
+    if "park_facts" in params:
         return params
     key = (tuple(params["industries"]), params["industry"], params["status_bonus"],
            dt.date.today(), versions(session, PARK_FACT_TABLES))  # fmt: skip
     facts = _park_facts_seen.get(key)
     if facts is None:
         columns = fetch_columns(session, PARK_FACTS, params, PARK_FACT_COLUMNS)
-        facts = {f"pf_{name}": values.tolist() for name, values in columns.items()}
+        rows = zip(*(_json_values(v) for v in columns.values()), strict=True)
+        facts = json.dumps([dict(zip(columns, row, strict=True)) for row in rows])
         _park_facts_seen.put(key, facts)
-    return {**params, **facts}
+    return {**params, "park_facts": facts}
+
+
+def _json_values(values: np.ndarray) -> list[Any]:
+    """A column as JSON-ready values: NaN (a missing number) becomes null."""
+    if values.dtype.kind == "f":
+        return [None if np.isnan(v) else float(v) for v in values]
+    return values.tolist()
 
 
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:

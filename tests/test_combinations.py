@@ -173,5 +173,6 @@ def test_a_site_across_parks_or_outside_the_need_is_refused(app: object, engine:
     across = company.post("/api/applications/combination", json=body)
     assert across.status_code == 409 and across.json()["field"] == "units"
     body["units"][0]["area_m2"] = 10
-    short = company.post("/api/applications/combination", json=body)
+    short = company.post("/api/applications/combination", json=body,
+                         headers={"Accept-Language": "en"})  # fmt: skip
     assert short.status_code == 422 and "outside the profile's need" in short.text
