@@ -68,7 +68,7 @@ class PlacementRanker:
         n_iter_no_change: int = 10,
         calibration_share: float = 0.3,
         random_state: int = 0,
-        monotone: bool = True,
+        unconstrained: tuple[str, ...] = (),
     ) -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -77,7 +77,7 @@ class PlacementRanker:
         self.n_iter_no_change = n_iter_no_change
         self.calibration_share = calibration_share
         self.random_state = random_state
-        self.monotone = monotone  # False only to measure what the constraints cost
+        self.unconstrained = unconstrained  # exempt from MONOTONE: only to measure its cost
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> PlacementRanker:
         """Boost on some companies; on the others, stop boosting when their loss stops falling,
@@ -93,7 +93,7 @@ class PlacementRanker:
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, l2_regularization=self.l2_regularization,
             early_stopping=True, scoring="loss", n_iter_no_change=self.n_iter_no_change,
-            monotonic_cst=[MONOTONE.get(name, 0) if self.monotone else 0
+            monotonic_cst=[0 if name in self.unconstrained else MONOTONE.get(name, 0)
                            for name in self.feature_names_in_],
             random_state=self.random_state,
         )  # fmt: skip
