@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WEBLIB := web/node_modules/.installed-stamp
 
-.PHONY: install browser db data run test lint bench geodata messages down clean help
+.PHONY: install browser gdal db data run test lint bench geodata messages down clean help
 
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
@@ -28,8 +28,12 @@ $(WEBLIB): web/package.json web/package-lock.json
 
 install: $(STAMP) $(WEBLIB)
 
+# Debian packages the tests drive: chromium (browser tests), gdal-bin (a real OAPIF client).
 browser:
-	sh scripts/ensure-browser.sh
+	sh scripts/ensure-packages.sh chromium fonts-noto-cjk
+
+gdal:
+	sh scripts/ensure-packages.sh gdal-bin
 
 db: install
 	$(BIN)/spacemap db up
@@ -46,7 +50,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: db lint browser
+test: db lint browser gdal
 	$(BIN)/python -m pytest
 
 # Benchmarks (< 20 min): matplotlib for the plots; tipg, the peer, in a venv of its own.

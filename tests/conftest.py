@@ -31,7 +31,6 @@ from spacemap.ingest.dataset import load_dataset
 from spacemap.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 BIN = Path(sys.executable).parent
 
 
@@ -69,13 +68,17 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="session")
-def trained(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A ranker trained on the test database (seed 0), shared by the tests that need one."""
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ranker (seed 0) trained on a freshly loaded dataset (no approvals yet: other tests make
+    some), shared by the tests that need one."""
     from matching.train import train
 
     model_dir = tmp_path_factory.mktemp("model")
-    with session_scope(engine) as session:
-        train(session, model_dir, seed=0)
+    with loaded_database() as url:
+        eng = create_engine(url)
+        with session_scope(eng) as session:
+            train(session, model_dir, seed=0)
+        eng.dispose()
     return model_dir
 
 
@@ -211,10 +214,13 @@ def app(database_url: str, engine: Engine) -> Iterator[object]:
 
     previous = os.environ.get("SPACEMAP_DATABASE_URL")
     os.environ["SPACEMAP_DATABASE_URL"] = database_url
+    # The in-process client talks plain HTTP to "testserver": a Secure cookie would not come back.
+    os.environ["SPACEMAP_COOKIE_SECURE"] = "false"
     get_settings.cache_clear()
     try:
         yield create_app()
     finally:
+        os.environ.pop("SPACEMAP_COOKIE_SECURE", None)
         if previous is None:
             os.environ.pop("SPACEMAP_DATABASE_URL", None)
         else:
