@@ -54,6 +54,7 @@ ZONE_TABLES = (
     "districts",
     "zones",
     "areas",
+    "area_parts",
     "area_whitelist",
     "parks",
     "park_industries",
