@@ -110,6 +110,10 @@ _FITS = (
         ", ".join(f"{c} {_PF_TYPES[k]}" for c, k in PARK_FACT_COLUMNS.items())
     )
 )
+# How a unit query joins its park's facts. ``+ 0`` keeps the planner from walking the units of
+# each park by index: it cannot know how many parks the JSON holds (it guesses 50), and at 1M
+# units chose 16,569 index scans (0.9 s) over one hash join of the units it filtered first.
+_PF_JOIN = "JOIN park_fit pf ON pf.park_id = u.park_id + 0"
 # What the park facts depend on: a change to any of these tables changes their data version.
 PARK_FACT_TABLES = ("areas", "area_whitelist", "industry_relations", "park_industries", "parks",
                     "zones")  # fmt: skip
@@ -135,7 +139,7 @@ _RANKER_COLUMNS = f"""
 CANDIDATES = f"""
 WITH {_FITS}
   SELECT {_RANKER_COLUMNS}
-  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  FROM space_units u {_PF_JOIN}
   WHERE {_FEASIBLE}
 """
 
@@ -147,7 +151,7 @@ COMBINABLE = f"""
 WITH {_FITS},
 small AS (
   SELECT {_RANKER_COLUMNS}, u.floor
-  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  FROM space_units u {_PF_JOIN}
   WHERE {_NOT_AREA} AND u.available_m2 < :min_area
 )
 SELECT * FROM small
@@ -185,7 +189,7 @@ checked AS (
   SELECT u.id AS unit_id, u.code AS unit_code, u.available_m2,
          u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, pf.matched_industry,
          {_OUTCOMES}
-  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  FROM space_units u {_PF_JOIN}
   OFFSET 0  -- a fence: each check is evaluated once per unit, not again in every use below
 )"""
 
@@ -219,7 +223,7 @@ nearest AS (
          u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, pf.matched_industry,
          {_OUTCOMES}, 1 AS failed, 0.0 AS shortfall
   FROM (SELECT * FROM space_units ORDER BY code LIMIT :window) u
-  JOIN park_fit pf ON pf.park_id = u.park_id
+  {_PF_JOIN}
   WHERE ({_R["area"]}) AND ({_R["rent"]})
     AND (NOT ({_R["whitelist"]}))::int + (NOT ({_R["features"]}))::int
         + (NOT ({_R["available"]}))::int = 1
@@ -239,7 +243,7 @@ WITH {_FITS},
 checked AS (
   SELECT u.available_m2, u.available_from, u.features AS features_arr,
          u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, {_OUTCOMES}
-  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  FROM space_units u {_PF_JOIN}
   OFFSET 0  -- a fence: each check is evaluated once per unit
 ),
 single AS (
