@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     args = parser.parse_args()
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     settings = get_settings()
     url = make_url(settings.url()).set(database="spacemap_bench").render_as_string(False)
     print("preparing benchmark database …", flush=True)
@@ -170,7 +171,7 @@ def main() -> None:
     plots = plot(rows, map_rows, peer, args.output.parent / "bench")
     minutes = (time.perf_counter() - started) / 60
     text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes,
-                      flood, http, args.http_scale)  # fmt: skip
+                      flood, http, args.http_scale, (load_start, os.getloadavg()[0]))  # fmt: skip
     args.output.write_text(text_out, encoding="utf-8")
     print(f"wrote {args.output} in {minutes:.1f} min")
 
@@ -228,11 +229,20 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
 
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
-           minutes=0.0, flood=None, http=None, http_scale=100_000) -> str:  # fmt: skip
+           minutes=0.0, flood=None, http=None, http_scale=100_000, load=None) -> str:  # fmt: skip
     lines = [
         "# Benchmarks / 性能基准",
         "",
         f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. Whole run: {minutes:.1f} min.",
+        *(
+            [
+                f"Load average (1 min) when the run started and ended: {load[0]:.1f} and "
+                f"{load[1]:.1f} on {os.cpu_count()} cores — above the core count, other jobs "
+                "shared the machine and slowed every row."
+            ]
+            if load and max(load) > (os.cpu_count() or 1)
+            else []
+        ),
         "Command: `make bench` (= `python -m bench.run`). Data: Shenzhen-scale synthetic units "
         "over all nine districts, generated in a separate database `spacemap_bench` by "
         "`bench/shenzhen.py`; company profile `examples/fintech-growth.json`.",
