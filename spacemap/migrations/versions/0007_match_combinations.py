@@ -8,7 +8,7 @@ tie binding: at commit, every row of a combination has the same company and the 
 a combination is approved, rejected or withdrawn whole or not at all, whoever writes.
 
 Revision ID: 0007_match
-Revises: 0008_data
+Revises: 0009_lead
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_match"
-down_revision = "0008_data"
+down_revision = "0009_lead"
 branch_labels = None
 depends_on = None
 
