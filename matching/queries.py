@@ -115,8 +115,9 @@ _FITS = (
 # units chose 16,569 index scans (0.9 s) over one hash join of the units it filtered first.
 _PF_JOIN = "JOIN park_fit pf ON pf.park_id = u.park_id + 0"
 # What the park facts depend on: a change to any of these tables changes their data version.
+# (``whitelist_changes``: the bureau's dated amendments, which ``spacemap_whitelist`` applies.)
 PARK_FACT_TABLES = ("areas", "area_whitelist", "industry_relations", "park_industries", "parks",
-                    "zones")  # fmt: skip
+                    "whitelist_changes", "zones")  # fmt: skip
 
 # What the ranker reads per feasible unit: numbers, flags and the unit's code (ties break on it).
 # The park type travels as its position in ``:park_types``; whether the unit is in an area or zone
