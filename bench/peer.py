@@ -35,6 +35,7 @@ def _free_port() -> int:
 
 @contextmanager
 def _server(cmd: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[str]:
+    (ROOT / ".bench").mkdir(exist_ok=True)
     log = open(ROOT / ".bench" / f"server-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

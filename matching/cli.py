@@ -55,19 +55,15 @@ def _load_json_model(path: Path, validate_json: Any, what: Msg) -> Any:
 def _print_match(result: Any) -> None:
     m = result.model
     say(ngettext_feasible(result.company, result.feasible_count))
-    say(_("model: %(name)s, %(description)s", name=m.name, description=Names(m.zh, m.en)))
-    console.print(
-        "[dim]"
-        + escape(str(_("score: %(meaning)s", meaning=Names(m.score_zh, m.score_en))))
-        + "[/]"
-    )
+    say(_("model: %(name)s, %(description)s", name=m.name, description=m.description))
+    console.print("[dim]" + escape(str(m.fit_meaning)) + "[/]")
     for note in [*m.notes, *result.notes]:
         say(_("note: %(note)s", note=_one_language(note)))
     console.rule(h(_("ranked feasible sites")))
     for s in result.sites:
         park = Names(s.park_name_zh, s.park_name_en)
         flag = " (" + h(_("synthetic")) + ")" if s.is_synthetic else ""
-        console.print(f"[bold]{s.rank:>2}. {s.score:5.1f}[/]  "
+        console.print(f"[bold]{s.rank:>2}. {s.fit:5.1f}[/]  "
                       + escape(f"{s.unit_code}  {park} · {s.area_code}{flag}"))  # fmt: skip
         rent = _("%(rent)s yuan/m²/month", rent=f"{s.effective_rent_cny_m2_month:.0f}")
         if s.subsidy_rate:

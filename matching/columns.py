@@ -64,6 +64,18 @@ class _BoolArray(_NumpyArrayLoader):
 _LOADERS = {"float8": _Float8Array, "int8": _Int8Array, "bool": _BoolArray}
 
 
+def fetch_rows(session: Session, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``sql``'s rows as dicts, planned for these parameters every time (see ``fetch_columns``)."""
+    compiled = text(sql).compile(dialect=session.get_bind().dialect)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(compiled.string, compiled.construct_params(dict(params)), prepare=False)
+        names = [d.name for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def fetch_columns(
     session: Session, sql: str, params: Mapping[str, Any], columns: Mapping[str, Kind]
 ) -> dict[str, np.ndarray]:
@@ -76,7 +88,9 @@ def fetch_columns(
     for name, loader in _LOADERS.items():
         cursor.adapters.register_loader(pg_types[name].array_oid, loader)
     try:
-        cursor.execute(compiled.string, compiled.construct_params(dict(params)))
+        # Never prepared: a generic plan cannot see how many parks the arrays hold or how
+        # selective the request is, and chose a nested loop that took seconds (custom plans: ms).
+        cursor.execute(compiled.string, compiled.construct_params(dict(params)), prepare=False)
         row = cursor.fetchone()
     finally:
         cursor.close()

@@ -109,6 +109,7 @@ def _lightgbm_lambdarank(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> 
 
 def standard_methods(seed: int = 0) -> dict[str, Callable[..., Scorer]]:
     """The ranker, the three baselines, the pairwise alternative and (if installed) LightGBM."""
+    from matching.features import MONOTONE
     from matching.models import PairwiseLogistic, PlacementRanker, RuleModel
 
     rng = np.random.default_rng(seed)
@@ -117,6 +118,16 @@ def standard_methods(seed: int = 0) -> dict[str, Callable[..., Scorer]]:
         "nearest_metro": lambda X, y, g: lambda Z: -Z["metro_m"].to_numpy(),
         "rule": lambda X, y, g: RuleModel().fit(X).score_0_100,
         "ranker": lambda X, y, g: PlacementRanker(random_state=seed).fit(X, y, g).score_0_100,
+        "ranker_unconstrained": lambda X, y, g: (
+            PlacementRanker(random_state=seed, unconstrained=tuple(MONOTONE))
+            .fit(X, y, g)
+            .score_0_100
+        ),
+        "ranker_rent_free": lambda X, y, g: (
+            PlacementRanker(random_state=seed, unconstrained=("rent_ratio",))
+            .fit(X, y, g)
+            .score_0_100
+        ),
         "pairwise_logistic": lambda X, y, g: PairwiseLogistic().fit(X, y, g).score_0_100,
     }
     try:

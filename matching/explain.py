@@ -66,6 +66,9 @@ TEXTS: dict[str, Text] = {
     "border_m_hk": lambda r, p: _(
         "%(km).1f km to a Hong Kong border crossing.", km=r["border_m_hk"] / 1000
     ),
+    "metro_m_wanted": lambda r, p: _(
+        "%(m).0f m to a metro station, as you asked.", m=r["metro_m_wanted"]
+    ),
     "peers_500m": lambda r, p: _("%(n).0f same-industry firms within 500 m.", n=r["peers_500m"]),
     "peers_1km": lambda r, p: _("%(n).0f same-industry firms within 1 km.", n=r["peers_1km"]),
     "stage_type_fit": _stage,

@@ -23,6 +23,7 @@ FEATURES: tuple[str, ...] = (
     "rent_ratio",  # rent after subsidy / budget
     "metro_m",  # to the nearest metro station
     "border_m_hk",  # to the nearest HK border crossing; NaN when HK collaboration is not asked for
+    "metro_m_wanted",  # metro_m when the company asks to be near a metro station, NaN otherwise
     "peers_500m",  # same-sector firms within 500 m
     "peers_1km",  # ... within 1 km
     "stage_type_fit",  # how well the park type suits the company's stage
@@ -33,6 +34,24 @@ FEATURES: tuple[str, ...] = (
     "programme_fit",  # 1/0 when the company wants a programme, NaN otherwise
     "rule_score",  # the hand-weighted score, so the ranker can start from it
 )
+
+# Facts no ranking may contradict, all else equal (+1: more never scores lower, -1: less never
+# scores lower): cheaper, closer to a metro station or the border, a park focused on the sector,
+# the sector a lead industry, a preferred area, a wanted programme, a subsidy. Handed to
+# HistGradientBoosting as ``monotonic_cst``; the rule score obeys them by construction.
+MONOTONE: dict[str, int] = {
+    "industry_exact": 1,
+    "industry_related": 1,
+    "area_lead": 1,
+    "rent_ratio": -1,
+    "metro_m": -1,
+    "border_m_hk": -1,
+    "metro_m_wanted": -1,
+    "subsidy_rate": 1,
+    "preferred_area": 1,
+    "programme_fit": 1,
+    "rule_score": 1,
+}
 
 RULE_WEIGHTS: dict[str, float] = {
     "industry": 0.30,
@@ -67,8 +86,9 @@ def rule_components(x: pd.DataFrame | dict[str, np.ndarray]) -> dict[str, np.nda
     area = np.clip(1.0 - np.abs(np.log(np.clip(col["area_ratio"], 1e-6, None))), 0.0, 1.0)
     rent = np.clip(2.0 * (1.0 - col["rent_ratio"]), 0.0, 1.0)  # 50 % under budget scores full
     pref_parts = np.column_stack(
-        [col["preferred_area"], col["programme_fit"], np.exp(-col["border_m_hk"] / 3000.0)]
-    )
+        [col["preferred_area"], col["programme_fit"], np.exp(-col["border_m_hk"] / 3000.0),
+         np.exp(-col["metro_m_wanted"] / 800.0)]
+    )  # fmt: skip
     stated = ~np.isnan(pref_parts)
     n_stated = stated.sum(axis=1)
     total = np.where(stated, pref_parts, 0.0).sum(axis=1)
@@ -107,6 +127,8 @@ def build_features(candidates: pd.DataFrame, profile: CompanyProfile) -> pd.Data
         "metro_m": c["metro_m"].to_numpy(float),
         "border_m_hk": c["border_m"].to_numpy(float)
         if profile.preferences.near_hk_border else np.full(n, np.nan),
+        "metro_m_wanted": c["metro_m"].to_numpy(float)
+        if profile.preferences.near_metro else np.full(n, np.nan),
         "peers_500m": c["peers_500m"].to_numpy(float),
         "peers_1km": c["peers_1km"].to_numpy(float),
         "stage_type_fit": _by_park_type(c, stage_fit, np.nan),

@@ -7,7 +7,10 @@ and evaluation.
 The ranker is pointwise: a HistGradientBoostingClassifier on (company, unit) pairs, stopped early
 and calibrated with a sigmoid on companies held out from fitting. Its score is 100 × the
 calibrated probability that the pair is a real placement, in training pools of one real placement
-per ``NEGATIVES + 1`` candidates — a fixed reference, so scores compare across companies.
+per ``NEGATIVES + 1`` candidates — a fixed reference, so scores compare across companies. Its
+trees respect ``features.MONOTONE`` (cheaper, closer, better focused never scores lower), and the
+sigmoid is increasing, so the score does too. A company reads the fit percentile
+(``match.fit_percentiles``), not this probability, which collapses when a few units stand out.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from matching.features import FEATURES, rule_score
+from matching.features import FEATURES, MONOTONE, rule_score
+from matching.trees import RANKER_DESCRIPTION, RANKER_SCORE_MEANING
+from spacemap.i18n import _
 
 NEGATIVES = 9  # negatives sampled per placement in training (the score's reference pool)
 
@@ -27,8 +32,8 @@ class RuleModel:
     """The hand-weighted score (features.RULE_WEIGHTS); needs no training data."""
 
     name = "rule-v1"
-    description_zh = "人工加权规则评分（冷启动）"
-    description_en = "hand-weighted rule score (cold start)"
+    description = _("hand-weighted rule score (cold start)")
+    score_meaning = _("hand-weighted rule score, 0–100, not a probability")
 
     def fit(self, X: pd.DataFrame, y: np.ndarray | None = None, groups=None) -> RuleModel:
         self.reference_ = X.median(numeric_only=True)
@@ -41,8 +46,8 @@ class RuleModel:
 class PlacementRanker:
     """Calibrated gradient boosting over the features (see module docstring)."""
 
-    description_zh = "梯度提升排序模型（已校准）"
-    description_en = "calibrated gradient-boosting ranker"
+    description = RANKER_DESCRIPTION
+    score_meaning = RANKER_SCORE_MEANING
 
     def __init__(
         self,
@@ -53,6 +58,7 @@ class PlacementRanker:
         n_iter_no_change: int = 10,
         calibration_share: float = 0.3,
         random_state: int = 0,
+        unconstrained: tuple[str, ...] = (),
     ) -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -61,6 +67,7 @@ class PlacementRanker:
         self.n_iter_no_change = n_iter_no_change
         self.calibration_share = calibration_share
         self.random_state = random_state
+        self.unconstrained = unconstrained  # exempt from MONOTONE: only to measure its cost
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> PlacementRanker:
         """Boost on some companies; on the others, stop boosting when their loss stops falling,
@@ -80,10 +87,13 @@ class PlacementRanker:
         )
         fit_idx, cal_idx = next(split.split(X, y, groups))
         Z = X.to_numpy(dtype=float)
+        self.feature_names_in_ = list(X.columns)
         booster = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, l2_regularization=self.l2_regularization,
             early_stopping=True, scoring="loss", n_iter_no_change=self.n_iter_no_change,
+            monotonic_cst=[0 if name in self.unconstrained else MONOTONE.get(name, 0)
+                           for name in self.feature_names_in_],
             random_state=self.random_state,
         )  # fmt: skip
         booster.fit(Z[fit_idx], y[fit_idx], X_val=Z[cal_idx], y_val=y[cal_idx])
@@ -96,7 +106,6 @@ class PlacementRanker:
         self.booster_ = booster
         self.calibrated_ = calibrated
         self.reference_ = X.median(numeric_only=True)
-        self.feature_names_in_ = list(X.columns)
         return self
 
     def score_0_100(self, X: pd.DataFrame) -> np.ndarray:

@@ -3,6 +3,12 @@
 002 §八(二) says subsidies are "differentiated coefficients" steering firms into designated areas,
 and 001 describes low-cost space for 华强上步 and 八卦岭, but no rates are published. The numbers
 here are our assumptions, named as such wherever they reach a user.
+
+The status flags a profile carries are the programmes the plans name: 国家高新技术企业
+(000 一(一)4, 001), 高成长企业 "竹海计划" and 头部企业 "聚龙计划" (000 三(二)), and the district's
+talent programme 福田英才荟 (000 一(一)3: "在人才方面，制定了'福田英才荟'计划"; 000 二(二)2:
+"全面落实升级版'福田英才荟'政策"). None of them publishes a rent benefit: every rate below,
+the talent bonus included, is an assumption.
 """
 
 from __future__ import annotations
@@ -10,14 +16,16 @@ from __future__ import annotations
 import numpy as np
 
 from matching.profile import CompanyProfile
+from spacemap.i18n import _
 
-ASSUMPTION_NOTE = (
-    "补贴比例为假设值，文件未公布 / subsidy rates are assumptions; the documents publish none"
-)
+ASSUMPTION_NOTE = _("Subsidy rates are assumptions: the plans publish none.")
 
 # Share of the rent on a low-cost unit the district pays for an eligible company.
 SUBSIDY_LEAD_INDUSTRY = 0.20  # the company's sector is a lead industry of the unit's area
 SUBSIDY_STATUS_BONUS = 0.10  # national high-tech, 竹海 high-growth or 聚龙 leading firm
+# A company recognised under 福田英才荟 (its founders or key staff are Futian talents): assumed
+# half the status bonus, because the programme supports people, not firms (000 一(一)3).
+SUBSIDY_TALENT_BONUS = 0.05
 SUBSIDY_CAP = 0.30
 
 # How well a park type suits a company stage (0–1); incubators for the young, parks for the grown.
@@ -38,11 +46,11 @@ BORDER_CROSSINGS = ("皇岗口岸", "福田口岸")  # located at the metro stat
 
 
 def status_bonus(profile: CompanyProfile) -> float:
-    """The extra subsidy share a company's policy status earns on low-cost units."""
+    """The extra subsidy share a company's policy status earns on low-cost units (assumed
+    rates): the status bonus once for any of the firm programmes, plus the talent bonus."""
     f = profile.flags
-    return (
-        SUBSIDY_STATUS_BONUS if (f.national_high_tech or f.high_growth or f.leading_firm) else 0.0
-    )
+    firm = SUBSIDY_STATUS_BONUS if (f.national_high_tech or f.high_growth or f.leading_firm) else 0
+    return float(firm + (SUBSIDY_TALENT_BONUS if f.futian_talent else 0.0))
 
 
 def subsidy_rate(

@@ -8,9 +8,12 @@ and returns the closest failures with every check's outcome, so each can be expl
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -18,9 +21,10 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.columns import Kind, fetch_columns
+from matching.columns import Kind, fetch_columns, fetch_rows
 from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
+from spacemap.catalog.queries import versions
 from spacemap.vocab import PARK_TYPES
 
 # Each hard rule is stated once, as SQL over a unit ``u`` and its park's facts ``pf``, and used by
@@ -88,7 +92,32 @@ _SEARCH = {
 _SEARCH_RULES = _rules(_SEARCH)
 _FEASIBLE = " AND ".join(f"({_SEARCH_RULES[c]})" for c in CHECK_NAMES)
 _OUTCOMES = ",\n  ".join(f"{_SEARCH_RULES[c]} AS {c}_ok" for c in CHECK_NAMES)
-_FITS = f"park_fit AS MATERIALIZED ({_park_facts(_SEARCH)})"
+
+# A search's park facts are computed once (``PARK_FACTS``, the rule above) and handed to every
+# unit query of the request as one JSON document (``with_park_facts``), so ``spacemap_admits``
+# runs once per park and request, not once per query — and not at all while the parks and lists
+# are unchanged.
+PARK_FACTS = _park_facts(_SEARCH)
+PARK_FACT_COLUMNS: dict[str, Kind] = {
+    "park_id": "int", "park_type": "text", "area_code": "text", "zone_code": "text",
+    "matched_industry": "text", "whitelist_ok": "bool", "is_lead": "bool",
+    "focus_exact": "bool", "focus_related": "bool", "low_cost_subsidy": "float",
+    "park_occupancy": "float",
+}  # fmt: skip
+_PF_TYPES = {"int": "int", "text": "varchar", "bool": "boolean", "float": "float8"}
+_FITS = (
+    "park_fit AS (SELECT * FROM jsonb_to_recordset(CAST(:park_facts AS jsonb)) AS pf({}))".format(
+        ", ".join(f"{c} {_PF_TYPES[k]}" for c, k in PARK_FACT_COLUMNS.items())
+    )
+)
+# How a unit query joins its park's facts. ``+ 0`` keeps the planner from walking the units of
+# each park by index: it cannot know how many parks the JSON holds (it guesses 50), and at 1M
+# units chose 16,569 index scans (0.9 s) over one hash join of the units it filtered first.
+_PF_JOIN = "JOIN park_fit pf ON pf.park_id = u.park_id + 0"
+# What the park facts depend on: a change to any of these tables changes their data version.
+# (``whitelist_changes``: the bureau's dated amendments, which ``spacemap_whitelist`` applies.)
+PARK_FACT_TABLES = ("areas", "area_whitelist", "industry_relations", "park_industries", "parks",
+                    "whitelist_changes", "zones")  # fmt: skip
 
 # What the ranker reads per feasible unit: numbers, flags and the unit's code (ties break on it).
 # The park type travels as its position in ``:park_types``; whether the unit is in an area or zone
@@ -96,7 +125,7 @@ _FITS = f"park_fit AS MATERIALIZED ({_park_facts(_SEARCH)})"
 # position) comes from UNIT_DETAILS for the few units shown, so a search of thousands of
 # candidates does not send text it would throw away.
 _RANKER_COLUMNS = f"""
-  u.id AS unit_id, u.code AS unit_code,
+  u.id AS unit_id, u.code AS unit_code, pf.park_id,
   array_position(CAST(:park_types AS varchar[]), pf.park_type) - 1 AS park_type_index,
   (pf.area_code = ANY(CAST(:areas AS varchar[])) OR pf.zone_code = ANY(CAST(:zones AS varchar[])))
     AS in_preferred_area,
@@ -111,15 +140,32 @@ _RANKER_COLUMNS = f"""
 CANDIDATES = f"""
 WITH {_FITS}
   SELECT {_RANKER_COLUMNS}
-  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  FROM space_units u {_PF_JOIN}
   WHERE {_FEASIBLE}
+"""
+
+# Units that could share a company's need: every rule but the area passes, and the unit alone is
+# too small; only parks whose such units together reach the minimum (see ``combine``). The
+# ranker's columns, plus the floor (combinations prefer one floor).
+_NOT_AREA = " AND ".join(f"({_SEARCH_RULES[c]})" for c in CHECK_NAMES if c != "area")
+COMBINABLE = f"""
+WITH {_FITS},
+small AS (
+  SELECT {_RANKER_COLUMNS}, u.floor
+  FROM space_units u {_PF_JOIN}
+  WHERE {_NOT_AREA} AND u.available_m2 < :min_area
+)
+SELECT * FROM small
+WHERE park_id IN (SELECT park_id FROM small GROUP BY park_id HAVING sum(available_m2) >= :min_area)
 """
 
 # What a person reads about a unit (names, position, features, dates), joined in for the few
 # units a result shows.
 _DISPLAY = """
   p.code AS park_code, p.name_zh AS park_name_zh, p.name_en AS park_name_en, p.park_type,
-  a.code AS area_code, z.code AS zone_code, u.capacity_m2, u.rent_cny_m2_month,
+  a.code AS area_code, a.name_zh AS area_name_zh, a.name_en AS area_name_en,
+  z.code AS zone_code, z.name_zh AS zone_name_zh, z.name_en AS zone_name_en, u.floor,
+  u.capacity_m2, u.rent_cny_m2_month,
   u.features, u.available_from, u.is_estimate, u.is_synthetic, p.location_error_m,
   ST_X(u.geom) AS lng, ST_Y(u.geom) AS lat"""
 _DISPLAY_JOINS = (
@@ -144,7 +190,7 @@ checked AS (
   SELECT u.id AS unit_id, u.code AS unit_code, u.available_m2,
          u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, pf.matched_industry,
          {_OUTCOMES}
-  FROM space_units u JOIN park_fit pf ON pf.park_id = u.park_id
+  FROM space_units u {_PF_JOIN}
   OFFSET 0  -- a fence: each check is evaluated once per unit, not again in every use below
 )"""
 
@@ -163,6 +209,81 @@ nearest AS (
 SELECT c.*, {_DISPLAY}
 FROM nearest c JOIN space_units u ON u.id = c.unit_id {_DISPLAY_JOINS}
 ORDER BY c.failed, c.shortfall, c.unit_code
+"""
+
+# The best a near miss can be is one failed check and no shortfall: the one failure is the
+# whitelist, a feature or the date, while area and rent pass. Those tie on (failed, shortfall)
+# and so come in unit code order: the first ``:limit`` of them among the first ``:window`` units
+# by code (an index walk) are the first overall. Only when the window holds fewer does
+# NEAR_MISSES check and rank every unit.
+_R = _SEARCH_RULES
+NEAR_MISSES_FIRST = f"""
+WITH {_FITS},
+nearest AS (
+  SELECT u.id AS unit_id, u.code AS unit_code, u.available_m2,
+         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, pf.matched_industry,
+         {_OUTCOMES}, 1 AS failed, 0.0 AS shortfall
+  FROM (SELECT * FROM space_units ORDER BY code LIMIT :window) u
+  {_PF_JOIN}
+  WHERE ({_R["area"]}) AND ({_R["rent"]})
+    AND (NOT ({_R["whitelist"]}))::int + (NOT ({_R["features"]}))::int
+        + (NOT ({_R["available"]}))::int = 1
+  ORDER BY u.code
+  LIMIT :limit
+)
+SELECT c.*, {_DISPLAY}
+FROM nearest c JOIN space_units u ON u.id = c.unit_id {_DISPLAY_JOINS}
+ORDER BY c.unit_code
+"""
+
+# What to relax, computed: for each check that a need can relax (budget, a required feature,
+# the minimum area, the move-in date), the units that fail that check alone, with the value that
+# would let each in. Arrays are cut at :keep (enough to pick a value and count what it admits).
+ADVICE = f"""
+WITH {_FITS},
+checked AS (
+  SELECT u.available_m2, u.available_from, u.features AS features_arr,
+         u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent, {_OUTCOMES}
+  FROM space_units u {_PF_JOIN}
+  OFFSET 0  -- a fence: each check is evaluated once per unit
+),
+single AS (
+  SELECT *, whitelist_ok AND area_ok AND features_ok AND available_ok AND NOT rent_ok AS rent,
+         whitelist_ok AND features_ok AND rent_ok AND available_ok AND NOT area_ok
+           AND available_m2 > 0 AS area,
+         whitelist_ok AND area_ok AND features_ok AND rent_ok AND NOT available_ok
+           AND available_m2 > 0 AS available,
+         whitelist_ok AND area_ok AND rent_ok AND available_ok AND NOT features_ok AS features
+  FROM checked
+)
+SELECT (SELECT COALESCE((array_agg(effective_rent ORDER BY effective_rent))[1:CAST(:keep AS int)],
+                        '{{}}') FROM single WHERE rent) AS rents,
+       (SELECT count(*) FROM single WHERE rent) AS rent_units,
+       (SELECT COALESCE((array_agg(available_m2 ORDER BY available_m2 DESC))[1:CAST(:keep AS int)],
+                        '{{}}') FROM single WHERE area) AS areas,
+       (SELECT count(*) FROM single WHERE area) AS area_units,
+       (SELECT COALESCE((array_agg(available_from ORDER BY available_from))[1:CAST(:keep AS int)],
+                        '{{}}') FROM single WHERE available) AS dates,
+       (SELECT count(*) FROM single WHERE available) AS date_units,
+       (SELECT COALESCE(jsonb_object_agg(f.code, f.n), '{{}}') FROM (
+          SELECT r.code, count(*) AS n
+          FROM single o CROSS JOIN unnest(CAST(:required AS varchar[])) AS r(code)
+          WHERE o.features AND o.features_arr @> array_remove(CAST(:required AS varchar[]), r.code)
+          GROUP BY r.code) f) AS drop_feature,
+       (SELECT count(*) FROM single WHERE whitelist_ok) AS admitted_units
+"""
+
+# Areas positioned for one of the company's sectors (a lead industry of theirs) that have no free
+# space at all: worth saying, since the plans point such a company there.
+EMPTY_AREAS = """
+SELECT a.code, a.name_zh, a.name_en, a.positioning_zh, a.positioning_en,
+       (array_agg(w.industry_code ORDER BY array_position(CAST(:industries AS varchar[]),
+                                                          w.industry_code)))[1] AS sector
+FROM areas a JOIN spacemap_whitelist() w ON w.area_id = a.id
+WHERE w.is_lead AND w.industry_code = ANY(CAST(:industries AS varchar[]))
+  AND NOT EXISTS (SELECT 1 FROM parks p JOIN space_units u ON u.park_id = p.id
+                  WHERE p.area_id = a.id AND u.available_m2 > 0)
+GROUP BY a.id ORDER BY a.code
 """
 
 # Filed applications: the same rules, each application's request read from a JSON array of
@@ -200,7 +321,7 @@ WHERE t.industry_code = :industry
 PLACEMENTS = """
 SELECT t.id AS placement_id, t.name, t.industry_code, t.stage, t.headcount,
        COALESCE(t.occupied_m2, u.capacity_m2) AS occupied_m2, t.is_synthetic,
-       u.id AS unit_id, u.rent_cny_m2_month, u.features, u.is_low_cost,
+       u.id AS unit_id, u.rent_cny_m2_month, u.features, u.is_low_cost, u.metro_m,
        p.park_type, a.code AS area_code
 FROM tenants t JOIN space_units u ON u.id = t.unit_id JOIN parks p ON p.id = u.park_id
 JOIN areas a ON a.id = p.area_id
@@ -235,7 +356,8 @@ def search_params(profile: CompanyProfile, as_of_placement: bool = False) -> dic
 
 # The columns CANDIDATES and PEERS return, with their kinds (see columns.fetch_columns).
 CANDIDATE_COLUMNS: dict[str, Kind] = {
-    "unit_id": "int", "unit_code": "text", "park_type_index": "int", "in_preferred_area": "bool",
+    "unit_id": "int", "unit_code": "text", "park_id": "int", "park_type_index": "int",
+    "in_preferred_area": "bool",
     "is_lead": "bool", "focus_exact": "bool", "focus_related": "bool", "available_m2": "float",
     "rent_cny_m2_month": "float", "is_low_cost": "bool", "subsidy_rate": "float",
     "x_m": "float", "y_m": "float", "metro_m": "float", "border_m": "float",
@@ -244,14 +366,76 @@ CANDIDATE_COLUMNS: dict[str, Kind] = {
 PEER_COLUMNS: dict[str, Kind] = {"x_m": "float", "y_m": "float"}
 
 
+class _Recent:
+    """A small thread-safe LRU (uvicorn runs sync routes in a thread pool)."""
+
+    def __init__(self, size: int) -> None:
+        self._data: OrderedDict[tuple, Any] = OrderedDict()
+        self._size, self._lock = size, threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+            return self._data.get(key)
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+_park_facts_seen = _Recent(256)
+
+
+def with_park_facts(session: Session, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` and the park facts of its sectors (``park_facts``, one JSON document), which
+    every unit query of a search reads. Computed by ``PARK_FACTS`` once per sector list, status
+    and data version of the tables they come from (the version counts committed writes, so a
+    cached copy is exactly what the query would return now). JSON, serialised once: binding
+    eleven arrays of thousands of values cost more per query than the query itself."""
+    if "park_facts" in params:
+        return params
+    key = (tuple(params["industries"]), params["industry"], params["status_bonus"],
+           dt.date.today(), versions(session, PARK_FACT_TABLES))  # fmt: skip
+    facts = _park_facts_seen.get(key)
+    if facts is None:
+        columns = fetch_columns(session, PARK_FACTS, params, PARK_FACT_COLUMNS)
+        rows = zip(*(_json_values(v) for v in columns.values()), strict=True)
+        facts = json.dumps([dict(zip(columns, row, strict=True)) for row in rows])
+        _park_facts_seen.put(key, facts)
+    return {**params, "park_facts": facts}
+
+
+def _json_values(values: np.ndarray) -> list[Any]:
+    """A column as JSON-ready values: NaN (a missing number) becomes null."""
+    if values.dtype.kind == "f":
+        return [None if np.isnan(v) else float(v) for v in values]
+    return values.tolist()
+
+
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
+    params = with_park_facts(session, params)
     frame = pd.DataFrame(fetch_columns(session, CANDIDATES, params, CANDIDATE_COLUMNS))
+    add_peers(session, params, frame)
+    return frame
+
+
+def fetch_combinable(session: Session, params: dict) -> pd.DataFrame:
+    """COMBINABLE's units, with the candidates' columns and their floor (NaN when unknown)."""
+    params = with_park_facts(session, params)
+    columns = {**CANDIDATE_COLUMNS, "floor": cast(Kind, "float")}
+    return pd.DataFrame(fetch_columns(session, COMBINABLE, params, columns))
+
+
+def add_peers(session: Session, params: dict, frame: pd.DataFrame) -> None:
+    """Same-sector firms within 500 m and 1 km of each row's planar position."""
     peers = fetch_columns(session, PEERS, params, PEER_COLUMNS)
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
     others = np.column_stack([peers["x_m"], peers["y_m"]])
     frame["peers_500m"], frame["peers_1km"] = count_within(here, others, (500.0, 1000.0))
-    return frame
 
 
 def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...]) -> list:
@@ -279,9 +463,26 @@ def fetch_unit_details(
     return {row["unit_id"]: dict(row) for row in rows}
 
 
-def fetch_near_misses(session: Session, params: dict, limit: int) -> pd.DataFrame:
-    result = session.execute(text(NEAR_MISSES), {**params, "limit": limit, "unit_code": None})
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+NEAR_WINDOW = 2000  # units walked in code order before NEAR_MISSES checks them all
+
+
+def fetch_near_misses(session: Session, params: dict, limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` infeasible units closest to feasible: NEAR_MISSES' order, found by
+    NEAR_MISSES_FIRST alone when there are enough of the best kind."""
+    params = {**with_park_facts(session, params), "limit": limit, "window": NEAR_WINDOW}
+    first = fetch_rows(session, NEAR_MISSES_FIRST, params)
+    return first if len(first) >= limit else fetch_rows(session, NEAR_MISSES, params)
+
+
+def fetch_advice(session: Session, params: dict[str, Any], keep: int) -> dict[str, Any]:
+    """ADVICE's one row: per relaxable check, the values that would admit the units failing
+    only it (``keep`` smallest changes first) and how many such units there are."""
+    params = {**with_park_facts(session, params), "keep": keep}
+    return fetch_rows(session, ADVICE, params)[0]
+
+
+def fetch_empty_areas(session: Session, industries: list[str]) -> list[dict[str, Any]]:
+    return fetch_rows(session, EMPTY_AREAS, {"industries": industries})
 
 
 def application_request(

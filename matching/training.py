@@ -64,9 +64,13 @@ def profile_for(row: pd.Series, rng: np.random.Generator) -> CompanyProfile:
     features = list(row["features"])
     required = [f for f in features if rng.random() < 0.4]
     in_loop = row["area_code"] == "hetao"
+    # Stated preferences are the ones its choice reveals (with some noise): near the border when
+    # it took space in the Loop, near a metro station when it took space within 500 m of one
+    # (one draw either way, so the seeded stream of the other draws stays as it was).
+    by_metro = bool(row["metro_m"] <= 500)
     prefs = Preferences(
         near_hk_border=bool(in_loop and rng.random() < 0.6) or bool(rng.random() < 0.05),
-        near_metro=bool(rng.random() < 0.5),
+        near_metro=bool(rng.random() < (0.6 if by_metro else 0.05)),
         areas=[row["area_code"]] if rng.random() < 0.3 else [],
         wants_programme=bool(row["park_type"] in PROGRAMME_TYPES and rng.random() < 0.7),
     )

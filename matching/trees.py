@@ -19,6 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spacemap.i18n import _
+
+# What the trained ranker is and what its score means (PlacementRanker says the same of itself).
+RANKER_DESCRIPTION = _("calibrated gradient-boosting ranker")
+RANKER_SCORE_MEANING = _(
+    "100 × calibrated probability that a company like this takes this unit among ten "
+    "comparable options"
+)
+
 
 @dataclass(frozen=True)
 class PlainTrees:
@@ -37,8 +46,8 @@ class PlainTrees:
     feature_names_in_: list[str]
     reference_: pd.Series
 
-    description_zh = "梯度提升排序模型（已校准）"
-    description_en = "calibrated gradient-boosting ranker"
+    description = RANKER_DESCRIPTION  # it is the ranker, read as arrays
+    score_meaning = RANKER_SCORE_MEANING
 
     @classmethod
     def from_ranker(cls, ranker: Any) -> PlainTrees:
@@ -97,7 +106,7 @@ class PlainTrees:
         """The boosted sum for each row of ``Z`` (features in ``feature_names_in_`` order)."""
         rows = np.arange(len(Z))[:, None]
         node = np.broadcast_to(self.roots, (len(Z), len(self.roots))).copy()
-        for _ in range(self.depth):
+        for _step in range(self.depth):
             leaf = self.is_leaf[node]
             if leaf.all():
                 break

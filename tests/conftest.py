@@ -96,6 +96,21 @@ def session(engine: Engine) -> Iterator[Session]:
             outer.rollback()
 
 
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ranker (seed 0) trained on a freshly loaded dataset (no approvals yet: other tests make
+    some), shared by the tests that need one."""
+    from matching.train import train
+
+    model_dir = tmp_path_factory.mktemp("model")
+    with loaded_database() as url:
+        eng = create_engine(url)
+        with session_scope(eng) as session:
+            train(session, model_dir, seed=0)
+        eng.dispose()
+    return model_dir
+
+
 @pytest.fixture
 def cli_env(database_url: str, engine: Engine) -> dict[str, str]:
     """Environment for running the real `spacemap` command against the test database."""

@@ -35,7 +35,7 @@ def test_the_tipg_comparison_is_judged_per_query() -> None:
 def test_the_command_line_targets_are_judged_on_the_median() -> None:
     figures = {"spacemap --help": {"min": 0.2, "median": 0.3, "max": 0.9},
                "spacemap match": {"min": 1.2, "median": 1.8, "max": 2.0}}  # fmt: skip
-    text = "\n".join(targets([], {}, None, figures))
+    text = "\n".join(targets([], {}, cli=figures))
     assert "`spacemap --help` < 0.5 s (median): 0.30 s — met" in text
     assert "`spacemap match` < 1.5 s (median): 1.80 s — **missed** (1.2× over)" in text
 
@@ -43,8 +43,15 @@ def test_the_command_line_targets_are_judged_on_the_median() -> None:
 def test_the_zone_map_targets_are_judged_at_a_million_units() -> None:
     fast = {"tiles_bytes": 900_000, "tiles_draw_s": 1.2, "tiles_cold_s": 1.9}
     slow = {"tiles_bytes": 2_500_000, "tiles_draw_s": 2.4, "tiles_cold_s": 3.0}
-    met = "\n".join(targets([], {}, None, None, [(1_000_000, fast)]))
+    met = "\n".join(targets([], {}, map_rows=[(1_000_000, fast)]))
     assert "first load: 0.90 MB — met" in met and "first draw: 1.20 s" in met
     assert "— **missed**" not in met
-    missed = "\n".join(targets([], {}, None, None, [(1_000_000, slow)]))
+    missed = "\n".join(targets([], {}, map_rows=[(1_000_000, slow)]))
     assert "2.50 MB — **missed**" in missed and "(cold tile cache 3.00 s) — **missed**" in missed
+
+
+def test_the_http_search_target_is_judged_at_concurrency_one() -> None:
+    fast = {1: {"rps": 25.0, "p50": 48.0, "p95": 70.0}, 8: {"rps": 40.0, "p50": 190.0}}
+    slow = {1: {"rps": 9.0, "p50": 110.0, "p95": 150.0}, 8: {"rps": 12.0, "p50": 600.0}}
+    assert "48 ms — met" in "\n".join(targets([], {}, http=fast))
+    assert "110 ms — **missed** (1.8× over)" in "\n".join(targets([], {}, http=slow))

@@ -227,27 +227,10 @@ def test_subsidy_in_sql_and_numpy_agree(session: Session, tmp_path: Path) -> Non
 
 
 def test_cold_start_uses_the_rule_score_and_says_so(session: Session, tmp_path: Path) -> None:
-    result = match(session, example("biotech-lab.json"), tmp_path / "empty")
+    with use_locale("en"):
+        result = match(session, example("biotech-lab.json"), tmp_path / "empty")
     assert result.model.name == RuleModel.name
     assert any("rule score" in n for n in result.model.notes)
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Path:
-    """A ranker trained on a freshly loaded dataset (no approvals yet: other tests make some)."""
-    from sqlalchemy import create_engine
-
-    from matching.train import train
-    from spacemap.database import session_scope
-    from tests.conftest import loaded_database
-
-    model_dir = tmp_path_factory.mktemp("model")
-    with loaded_database() as url:
-        eng = create_engine(url)
-        with session_scope(eng) as session:
-            train(session, model_dir, seed=0)
-        eng.dispose()
-    return model_dir
 
 
 def test_train_save_load_rank_round_trip(session: Session, trained: Path) -> None:
@@ -260,11 +243,12 @@ def test_train_save_load_rank_round_trip(session: Session, trained: Path) -> Non
     assert {"scikit-learn", "numpy"} <= set(meta["libraries"]) and len(
         meta["data_sha256"] if "data_sha256" in meta else meta["training"]["data_sha256"]
     ) == 64
-    result = match(session, example("ai-chip-startup.json"), trained, choice="ranker")
+    with use_locale("en"):
+        result = match(session, example("ai-chip-startup.json"), trained, "ranker", per_park=0)
     assert result.model.name == meta["version"]
     assert result.sites and all(0 <= s.score <= 100 for s in result.sites)
     assert [s.score for s in result.sites] == sorted((s.score for s in result.sites), reverse=True)
-    assert any("no approved allocations yet" in n for n in result.model.notes)
+    assert any("No approved allocations yet" in n for n in result.model.notes)
 
 
 def test_artifact_with_other_features_is_refused(trained: Path, tmp_path: Path) -> None:

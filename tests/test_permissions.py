@@ -35,6 +35,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("GET", "/api/me"): ANY,
     ("POST", "/api/logout"): ANY,
     ("POST", "/api/applications"): ("company",),
+    ("POST", "/api/applications/combination"): ("company",),
     ("GET", "/api/applications"): ("company", "reviewer"),
     ("GET", "/api/applications/{application_id}"): ("company", "reviewer"),
     ("POST", "/api/applications/{application_id}/approve"): ("reviewer",),

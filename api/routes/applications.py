@@ -71,6 +71,38 @@ class NewApplication(BaseModel):
         return self
 
 
+class SitePart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_code: PlainText = Field(min_length=1, max_length=64, description="unit code")
+    area_m2: float = Field(ge=1, le=1_000_000, description="floor space applied for in it, m²")
+
+
+class NewCombination(BaseModel):
+    """One application for a site of several units of one park (a match's `combinations`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    units: list[SitePart] = Field(min_length=2, max_length=6)
+    profile: CompanyProfile
+    message: PlainText | None = Field(None, max_length=2000, description="note to the reviewer")
+
+    @model_validator(mode="after")
+    def _within_need(self) -> NewCombination:
+        p, total = self.profile, sum(u.area_m2 for u in self.units)
+        if not p.min_area_m2 <= total <= p.max_area_m2:
+            raise ValueError(
+                _(
+                    "the units' areas add up to %(area)g m², outside the profile's need "
+                    "%(low)g–%(high)g m²",
+                    area=total,
+                    low=p.min_area_m2,
+                    high=p.max_area_m2,
+                ).render()
+            )
+        return self
+
+
 class Decision(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -116,6 +148,21 @@ def apply(
     until it passes."""
     app_id = with_service(
         actor, lambda s: s.file(body.profile, body.unit_code, body.area_m2, body.message), session
+    )
+    return reader(session, actor).get(app_id)
+
+
+@router.post("/applications/combination", status_code=201, response_model=ApplicationView,
+             summary="Apply for a site of several units / 组合申请")  # fmt: skip
+def apply_combination(
+    session: DbSession, actor: Company, body: Annotated[NewCombination, Body()]
+) -> ApplicationView:
+    """File one application for several units of one park that together meet the need. Every
+    unit is checked on its own and keeps its own ledger; the site is decided whole — approving,
+    rejecting or withdrawing any unit of it acts on all, in one transaction."""
+    parts = [(u.unit_code, u.area_m2) for u in body.units]
+    app_id = with_service(
+        actor, lambda s: s.file_combination(body.profile, parts, body.message), session
     )
     return reader(session, actor).get(app_id)
 

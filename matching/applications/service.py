@@ -25,11 +25,12 @@ from matching.applications.views import (
     ApplicationPage,
     ApplicationView,
     CheckView,
+    CombinationPart,
     Conflicts,
     RelatedApplication,
 )
 from matching.checks import outcomes
-from matching.match import unit_score
+from matching.match import combination_score, unit_score
 from matching.profile import CompanyProfile
 from matching.queries import application_request, fetch_application_checks
 from spacemap import review
@@ -94,12 +95,56 @@ class ApplicationService:
         )  # fmt: skip
         return app.id
 
+    def file_combination(
+        self, profile: CompanyProfile, parts: Sequence[tuple[str, float]], message: str | None
+    ) -> int:
+        """File one application for a site of several units of one park (``parts``: unit code
+        and area). Stored as a row per unit — each with its own checks, each unit's ledger as
+        for any application — tied to the first row's id (returned) and decided whole."""
+        codes = [code for code, _area in parts]
+        if len(set(codes)) != len(codes):
+            raise review.Conflict(_("A unit appears twice in the site."), "units")
+        units = []
+        for code in codes:
+            unit = store.unit_by_code(self.session, code)
+            if unit is None:
+                raise review.NotFound(_("Unit %(code)s not found.", code=code), "units")
+            units.append(unit)
+        if len({u.park_id for u in units}) != 1:
+            raise review.Conflict(_("The units of one site must be in one park."), "units")
+        areas = [area for _code, area in parts]
+        requests = [
+            application_request(i, u.id, profile, area)
+            for i, (u, area) in enumerate(zip(units, areas, strict=True))
+        ]
+        found = fetch_application_checks(self.session, requests)
+        checks = [outcomes(found[i], profile, area) for i, area in enumerate(areas)]
+        passed = all(c.passed for part in checks for c in part)
+        score, model = combination_score(self.session, profile, codes, self.model_dir)
+        ids = [
+            review.submit(
+                self.session, self.actor, code, area, profile.model_dump(mode="json"),
+                profile.industry, score if passed else None, model,
+                [c.model_dump() for c in part_checks], message,
+            ).id
+            for (code, area), part_checks in zip(parts, checks, strict=True)
+        ]  # fmt: skip
+        store.tie_combination(self.session, ids)
+        return min(ids)
+
     def act(self, application_id: int, action: str, reason: str | None) -> None:
         """One workflow action; an approval first re-evaluates every check on today's data."""
         self.act_many([(application_id, action, reason)])
 
     def act_many(self, decisions: Sequence[tuple[int, str, str | None]]) -> None:
-        """Several actions in one transaction (a batch proposal accepted whole): all or none."""
+        """Several actions in one transaction (a batch proposal accepted whole): all or none.
+        An action on any unit of a site of several units is taken on every unit of it."""
+        members = store.combination_members(self.session, [d[0] for d in decisions])
+        whole = {}
+        for application_id, action, reason in decisions:
+            for member in members.get(application_id, [application_id]):
+                whole.setdefault(member, (member, action, reason))
+        decisions = list(whole.values())
         rows = {}
         for application_id, _action, _reason in decisions:
             row = store.get_row(self.session, application_id)
@@ -149,6 +194,7 @@ class ApplicationService:
         if not rows:
             return []
         checks = self._checks(rows)
+        parts = self._combinations(rows)
         related = store.related(
             self.session,
             sorted({r["unit_id"] for r in rows}),
@@ -158,7 +204,28 @@ class ApplicationService:
         for other in related:
             by_unit[other["unit_id"]].append(other)
             by_company[other["company_id"]].append(other)
-        return [self._view(r, checks[r["id"]], by_unit, by_company) for r in rows]
+        return [
+            self._view(r, checks[r["id"]], by_unit, by_company, parts.get(r["combination_id"], []))
+            for r in rows
+        ]
+
+    def _combinations(self, rows: list[dict[str, Any]]) -> dict[int, list[CombinationPart]]:
+        """Every unit of the sites of several units among ``rows``, with today's checks."""
+        leads = sorted({r["combination_id"] for r in rows if r["combination_id"] is not None})
+        if not leads:
+            return {}
+        members = store.combination_members(self.session, leads)
+        ids = sorted({m for ms in members.values() for m in ms})
+        member_rows = store.queue(self.session, QueueFilter(limit=len(ids)), ids=ids)
+        checks = self._checks(member_rows)
+        out: dict[int, list[CombinationPart]] = defaultdict(list)
+        for m in member_rows:
+            out[m["combination_id"]].append(CombinationPart(
+                id=m["id"], unit_code=m["unit_code"], requested_m2=m["requested_m2"],
+                unit_available_m2=m["available_m2"],
+                checks_passed=all(c.passed for c in checks[m["id"]]),
+            ))  # fmt: skip
+        return out
 
     def _view(
         self,
@@ -166,6 +233,7 @@ class ApplicationService:
         checks: list[CheckView],
         by_unit: dict[int, list[dict[str, Any]]],
         by_company: dict[int, list[dict[str, Any]]],
+        combination: list[CombinationPart],
     ) -> ApplicationView:
         profile = self._profile(r)
         sector = sectors().get(r["industry_code"])
@@ -207,6 +275,8 @@ class ApplicationService:
             age_days=round(float(r["age_days"]), 2),
             actions=review.allowed_actions(self.actor, _Row(r)),
             profile=profile,
+            combination_id=r["combination_id"],
+            combination=combination,
         )
 
 

@@ -55,6 +55,16 @@ class Conflicts(BaseModel):
     )
 
 
+class CombinationPart(BaseModel):
+    """One unit of a site of several units, applied for and decided together."""
+
+    id: int
+    unit_code: str
+    requested_m2: float
+    unit_available_m2: float
+    checks_passed: bool = Field(description="every check of this unit passes on today's data")
+
+
 class ApplicationView(BaseModel):
     id: int
     status: str
@@ -95,6 +105,14 @@ class ApplicationView(BaseModel):
     age_days: float
     actions: list[str] = Field(description="what the reader may do to it now")
     profile: CompanyProfile
+    combination_id: int | None = Field(
+        None, description="for a site of several units: the id of its first unit's application"
+    )
+    combination: list[CombinationPart] = Field(
+        default_factory=list,
+        description="every unit of the site (this one included), decided together; empty for "
+        "a single unit",
+    )
 
 
 class ApplicationPage(BaseModel):

@@ -59,6 +59,11 @@ class Application(Base):
     unit_id: Mapped[int] = mapped_column(
         ForeignKey("space_units.id", ondelete="RESTRICT"), nullable=False, index=True
     )
+    # A site of several units is one application per unit, tied by the first one's id and
+    # decided whole (a deferred trigger, migration 0007_match); NULL for a single unit.
+    combination_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="RESTRICT"), index=True
+    )
     company_name: Mapped[str] = mapped_column(String(128), nullable=False)
     industry_code: Mapped[str] = mapped_column(ForeignKey("industries.code"), nullable=False)
     requested_m2: Mapped[float] = mapped_column(Float, nullable=False)

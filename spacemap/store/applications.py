@@ -27,7 +27,7 @@ QUEUE = """
 SELECT a.id, a.company_id, a.company_name, a.profile, a.industry_code, a.requested_m2, a.score,
        a.model, a.checks AS checks_at_filing, a.checks_passed AS passed_at_filing, a.status,
        a.message, a.decision_reason, a.created_at, a.updated_at, a.decided_at,
-       a.whitelist_version,
+       a.whitelist_version, a.combination_id,
        d.username AS decided_by_name, u.id AS unit_id, u.code AS unit_code, u.available_m2,
        u.capacity_m2, u.is_synthetic, u.rent_cny_m2_month, p.id AS park_id, p.code AS park_code,
        p.name_zh AS park_name_zh, p.name_en AS park_name_en, p.park_type,
@@ -47,6 +47,8 @@ WHERE (CAST(:area AS text) IS NULL OR ar.code = :area)
        OR a.created_at <= now() - make_interval(secs => CAST(:min_age AS float) * 86400))
   AND (CAST(:company AS int) IS NULL OR a.company_id = :company)
   AND (CAST(:ids AS int[]) IS NULL OR a.id = ANY(CAST(:ids AS int[])))
+  -- a site of several units is listed once, by its first unit's application
+  AND (CAST(:ids AS int[]) IS NOT NULL OR a.combination_id IS NULL OR a.combination_id = a.id)
 ORDER BY a.created_at, a.id
 LIMIT :limit OFFSET :offset
 """
@@ -79,6 +81,27 @@ def insert(session: Session, **values: Any) -> Application:
     session.add(application)
     session.flush()
     return application
+
+
+def combination_members(session: Session, ids: list[int]) -> dict[int, list[int]]:
+    """For each of ``ids`` that belongs to a site of several units, every application of that
+    site (itself included), in id order."""
+    rows = session.execute(
+        text(
+            "SELECT a.id, array_agg(m.id ORDER BY m.id) FROM applications a "
+            "JOIN applications m ON m.combination_id = a.combination_id "
+            "WHERE a.id = ANY(:ids) GROUP BY a.id"
+        ),
+        {"ids": ids},
+    )
+    return {int(i): list(members) for i, members in rows}
+
+
+def tie_combination(session: Session, ids: list[int]) -> None:
+    """Make ``ids`` one site: each points at the first (checked whole at commit, 0007_match)."""
+    session.execute(
+        update(Application).where(Application.id.in_(ids)).values(combination_id=min(ids))
+    )
 
 
 def open_duplicate(session: Session, company_id: int, unit_id: int) -> int | None:
@@ -163,6 +186,7 @@ SELECT a.id, a.company_id, a.company_name, a.unit_id, u.code AS unit_code, a.sco
 FROM applications a JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id
 JOIN areas ar ON ar.id = p.area_id
 WHERE a.status = 'pending'
+  AND a.combination_id IS NULL  -- a site of several units is decided on its own, whole
 ORDER BY a.id
 """
 

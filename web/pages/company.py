@@ -89,6 +89,34 @@ def apply(
     return RedirectResponse(f"/my?filed={app_id}", status_code=303)
 
 
+@router.post("/search/apply-site", response_model=None)
+def apply_site(
+    request: Request,
+    session: DB,
+    actor: CompanyPage,
+    unit_code: Annotated[list[str], Form(max_length=6)],
+    area_m2: Annotated[list[str], Form(max_length=6)],
+    profile: Annotated[str, Form(max_length=20_000)],
+) -> Response:
+    """A site of several units as one application, without JavaScript (with it, the page calls
+    ``POST /api/applications/combination``)."""
+    parsed = _profile(profile)
+    try:
+        parts = [(code[:64], float(area)) for code, area in zip(unit_code, area_m2, strict=True)]
+    except ValueError as exc:
+        raise review.Conflict(_("The site's units could not be read; please search again."),
+                              "unit_code") from exc  # fmt: skip
+    total = sum(area for _code, area in parts)
+    if len(parts) < 2 or not parsed.min_area_m2 <= total <= parsed.max_area_m2:
+        raise review.Conflict(
+            _("The area applied for must lie within your need, %(low)s–%(high)s m².",
+              low=number(parsed.min_area_m2), high=number(parsed.max_area_m2)),
+            "area_m2",
+        )  # fmt: skip
+    app_id = with_service(actor, lambda s: s.file_combination(parsed, parts, None), session)
+    return RedirectResponse(f"/my?filed={app_id}", status_code=303)
+
+
 @router.post("/my/{application_id}/{action}", response_model=None)
 def act(
     request: Request,

@@ -20,7 +20,7 @@ from matching.match import MatchResult, ModelInfo, Site, explain_unit, match
 from matching.profile import CompanyProfile
 from spacemap.config import get_settings
 from spacemap.database import get_read_engine, session_scope
-from spacemap.i18n import Msg, Names, _, current_locale
+from spacemap.i18n import Msg, Names, _
 from spacemap.store import users
 from spacemap.store.areas import area_names, zone_names
 from spacemap.store.audit import Actor
@@ -86,6 +86,7 @@ def _context(
         "features": UNIT_FEATURES,
         "today": dt.date.today(),
         "score_meaning": "",
+        "fit_meaning": "",
         "places": _places(session),
         "apply_state": apply_state(session, actor),
         "profile": profile,
@@ -100,9 +101,9 @@ def _context(
     }
 
 
-def score_meaning(model: ModelInfo) -> str:
-    """What the score says, in the page's language (the model states it in both)."""
-    return model.score_zh if current_locale() == "zh" else model.score_en
+def meanings(model: ModelInfo) -> dict[str, str]:
+    """What a result's fit and the model's score say (the model words them for the reader)."""
+    return {"fit_meaning": model.fit_meaning, "score_meaning": model.score_meaning}
 
 
 def _shown(raw: str) -> int:
@@ -142,11 +143,11 @@ def search(request: Request, session: DB, actor: PageActor, shown: str = "") -> 
     count = _shown(shown)
     result, parts = _results(form.profile, count)
     more = None
-    if result.feasible_count > count and count < MOST:
+    if result.next_offset is not None and count < MOST:
         more = "/search?" + urlencode([*query_pairs(form.profile), ("shown", count + PAGE)])
     return render(request, "search.html", actor, **_context(
         request, session, actor, form, result=result, map=parts, more_url=more, shown=count,
-        score_meaning=score_meaning(result.model),
+        **meanings(result.model),
     ))  # fmt: skip
 
 
@@ -162,7 +163,7 @@ def compare(request: Request, session: DB, actor: PageActor) -> HTMLResponse:
     elif not COMPARE[0] <= len(codes) <= COMPARE[1]:
         error = _("Choose 2 to 4 units to compare.")
     columns: list[tuple[str, Site | None]] = []
-    feasible, meaning = 0, ""
+    feasible, meaning = 0, {}
     if error is None and form.profile is not None:
         model_dir = get_settings().resolved_model_dir()
         with session_scope(get_read_engine()) as read:
@@ -171,9 +172,9 @@ def compare(request: Request, session: DB, actor: PageActor) -> HTMLResponse:
                     read, form.profile, form.profile.min_area_m2, code, model_dir
                 )
                 columns.append((code, site))
-                meaning = score_meaning(info)
+                meaning = meanings(info)
     context = _context(request, session, actor, form, columns=columns, feasible=feasible,
-                       error=error, score_meaning=meaning, title=_("Compare units"))  # fmt: skip
+                       error=error, title=_("Compare units"), **meaning)  # fmt: skip
     if form.profile is None:
         context["form_errors"] = form.errors
     reply = render(request, "compare.html", actor, **context)

@@ -59,36 +59,59 @@
           input.focus();
           return;
         }
-        out.className = "apply-result";
-        out.textContent = t.filing || "";
-        fetch("/api/applications", {
-          method: "POST", credentials: "same-origin",
-          headers: {"Content-Type": "application/json", "X-Requested-With": "spacemap"},
-          body: JSON.stringify({
-            unit_code: form.elements.unit_code.value,
-            area_m2: area,
-            profile: JSON.parse(form.elements.profile.value)
-          })
-        }).then(function (r) {
-          if (r.status === 401) { signInAndComeBack(); return null; }
-          return r.json().then(function (data) { return {ok: r.ok, data: data}; });
-        }).then(function (res) {
-          if (!res) return;
-          if (res.ok) {
-            out.textContent = "";
-            var link = document.createElement("a");
-            link.href = "/my";
-            link.textContent = fill(t.filed, {id: res.data.id});
-            link.dataset.applicationId = res.data.id;
-            out.appendChild(link);
-          } else {
-            out.className = "apply-result text-danger";
-            out.textContent = fill(t.refused, {reason: res.data.detail || res.data.title || ""});
-          }
-        }).catch(function () {
-          out.className = "apply-result text-danger";
-          out.textContent = t.offline || "";
+        file(t, out, "/api/applications", {
+          unit_code: form.elements.unit_code.value,
+          area_m2: area,
+          profile: JSON.parse(form.elements.profile.value)
         });
+      });
+    });
+  }
+
+  // POST an application to the API and say in the form's status line what became of it.
+  function file(t, out, url, body) {
+    out.className = "apply-result";
+    out.textContent = t.filing || "";
+    fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-Requested-With": "spacemap"},
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      if (r.status === 401) { signInAndComeBack(); return null; }
+      return r.json().then(function (data) { return {ok: r.ok, data: data}; });
+    }).then(function (res) {
+      if (!res) return;
+      if (res.ok) {
+        out.textContent = "";
+        var link = document.createElement("a");
+        link.href = "/my";
+        link.textContent = fill(t.filed, {id: res.data.id});
+        link.dataset.applicationId = res.data.id;
+        out.appendChild(link);
+      } else {
+        out.className = "apply-result text-danger";
+        out.textContent = fill(t.refused, {reason: res.data.detail || res.data.title || ""});
+      }
+    }).catch(function () {
+      out.className = "apply-result text-danger";
+      out.textContent = t.offline || "";
+    });
+  }
+
+  // A site of several units is one application (POST /api/applications/combination); without
+  // JavaScript the form posts to /search/apply-site, which calls the same service.
+  function applySiteForms(t) {
+    document.querySelectorAll("form.apply-site-form").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var codes = form.querySelectorAll("input[name=unit_code]");
+        var areas = form.querySelectorAll("input[name=area_m2]");
+        var units = [];
+        codes.forEach(function (c, i) {
+          units.push({unit_code: c.value, area_m2: parseFloat(areas[i].value)});
+        });
+        file(t, form.querySelector(".apply-result"), "/api/applications/combination",
+             {units: units, profile: JSON.parse(form.elements.profile.value)});
       });
     });
   }
@@ -125,6 +148,7 @@
     var t = texts();
     sortableTables();
     applyForms(t);
+    applySiteForms(t);
     comparePicks(t);
   });
 })();
