@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import openapi, problems
+from api.consistency import ReadYourWrites
 from api.csrf import SameOriginWrites
-from api.deps import DbSession
+from api.deps import DbSession, ReadSession
 from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
     problems.install(app, pages=page_errors)
     app.add_exception_handler(SignInRequired, page_errors.sign_in)  # type: ignore[arg-type]
     app.add_middleware(SameOriginWrites)
+    app.add_middleware(ReadYourWrites)
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(get_settings()))
     app.add_middleware(RequestContext)
     for module in (system, ogc, auth, match, applications, proposals, stats, admin):
@@ -66,6 +68,7 @@ def create_app() -> FastAPI:
 def landing(
     request: Request,
     session: DbSession,
+    reads: ReadSession,
     f: str | None = None,
     basemap: str | None = None,
     measure: str = "available_m2",
@@ -76,4 +79,4 @@ def landing(
     if (f == "json") if f is not None else not accepts_html:
         return system.landing_document(request)
     actor = pages.page_actor(request, session)
-    return pages.zone_page(request, session, actor, basemap, measure)
+    return pages.zone_page(request, reads, actor, basemap, measure)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,12 @@ class Settings(BaseSettings):
         default=None,
         description="A read replica for read-only traffic (maps, features, matching, stats); "
         "default: the primary.",
+    )
+    # scale (docs/SCALING.md): connections through pgbouncer in transaction mode
+    pooler: Literal["none", "pgbouncer"] = Field(
+        default="none",
+        description="pgbouncer: the URLs point at pgbouncer in transaction mode (no prepared "
+        "statements, no startup options).",
     )
     state_dir: Path = Field(
         default=Path(".spacemap"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
-from api.deps import DbSession
 from spacemap import __version__
-from spacemap.database import server_versions
+from spacemap.database import get_engine, get_read_engine, server_versions
+from spacemap.routing import Unavailable, has_standby, unreachable
 
 router = APIRouter()
 
@@ -18,18 +20,38 @@ TITLE_EN = "Futian industrial-space map"
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded: a database server cannot be reached")
     version: str
     postgresql: str
     postgis: str
+    primary: str = Field(description="ok | unreachable (writes answer 503 meanwhile)")
+    standby: str | None = Field(description="ok | unreachable | null (none configured)")
+
+
+def _probe(engine: Engine) -> dict[str, str] | None:
+    try:
+        return server_versions(engine)
+    except DBAPIError as exc:
+        if not unreachable(exc):
+            raise
+        return None
 
 
 @router.get(
     "/health", response_model=Health, summary="服务与数据库状态 / Service and database health"
 )
-def health(session: DbSession) -> Health:
-    versions = server_versions(session.get_bind())  # type: ignore[arg-type]
-    return Health(status="ok", version=__version__, **versions)
+def health() -> Health:
+    """200 while the service can answer (``degraded`` when one database server is down, as
+    reads then still work), 503 when neither server can be reached."""
+    primary = _probe(get_engine())
+    standby = _probe(get_read_engine()) if has_standby() else None
+    versions = primary or standby
+    if versions is None:
+        raise Unavailable()
+    standby_state = ("ok" if standby else "unreachable") if has_standby() else None
+    states = {"primary": "ok" if primary else "unreachable", "standby": standby_state}
+    status = "ok" if "unreachable" not in states.values() else "degraded"
+    return Health(status=status, version=__version__, **versions, **states)
 
 
 def landing_document(request: Request) -> dict[str, Any]:

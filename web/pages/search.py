@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from matching.match import match
 from matching.profile import CompanyProfile, PolicyFlags, Preferences
 from spacemap.config import get_settings
-from spacemap.database import get_read_engine, session_scope
+from spacemap.routing import LSN_COOKIE, read_scope
 from spacemap.taxonomy import sectors
 from spacemap.vocab import STAGES, UNIT_FEATURES
 from web import maps
@@ -111,14 +111,14 @@ async def search(request: Request, actor: PageActor) -> HTMLResponse:
         return render(
             request, "search.html", actor, **_search_context(form=form, errors=errors, result=None)
         )
-    context = await run_in_threadpool(_search_results, profile)
+    context = await run_in_threadpool(_search_results, profile, request.cookies.get(LSN_COOKIE))
     return render(
         request, "search.html", actor, **_search_context(form=form, errors=None, **context)
     )
 
 
-def _search_results(profile: CompanyProfile) -> dict[str, Any]:
-    with session_scope(get_read_engine()) as session:
+def _search_results(profile: CompanyProfile, after_lsn: str | None) -> dict[str, Any]:
+    with read_scope(after_lsn) as session:
         result = match(session, profile, get_settings().resolved_model_dir())
         basemap, _ = pick_basemap(None)
         data = result.model_dump(mode="json")

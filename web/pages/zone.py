@@ -13,9 +13,9 @@ from spacemap.store.audit import Actor
 from web import maps
 from web.basemaps import Basemap
 from web.pages.common import (
-    DB,
     ZONE_TABLES,
     PageActor,
+    ReadDB,
     map_parts,
     page_router,
     pick_basemap,
@@ -69,7 +69,7 @@ def zone_page(
 @router.get("/map", response_class=HTMLResponse)
 def zone(
     request: Request,
-    session: DB,
+    session: ReadDB,
     actor: PageActor,
     basemap: str | None = None,
     measure: str = "available_m2",
