@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from spacemap import __version__
 from spacemap.database import get_engine, get_read_engine, server_versions
-from spacemap.routing import Unavailable, has_standby, unreachable
+from spacemap.routing import Unavailable, has_standby, snapshot, unreachable
 
 router = APIRouter()
 
@@ -30,7 +30,7 @@ class Health(BaseModel):
 
 def _probe(engine: Engine) -> dict[str, str] | None:
     try:
-        return server_versions(engine)
+        return server_versions(snapshot(engine))  # the standby's pool serves only those
     except DBAPIError as exc:
         if not unreachable(exc):
             raise

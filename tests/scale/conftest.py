@@ -8,6 +8,8 @@ from a whole stack. ``make test-scale`` runs these; ``make test`` leaves them ou
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import tempfile
 import uuid
@@ -26,6 +28,7 @@ from tests.conftest import PASSWORD
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = (ROOT / "examples" / "ai-chip-startup.json").read_text(encoding="utf-8")
 TIMEOUT = httpx.Timeout(20.0)  # a request that takes longer than this has hung
+VOLATILE = re.compile(r'nonce="[^"]*"|[0-9a-f]{32}')  # CSP nonces, folium's per-build ids
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +39,18 @@ def stack() -> Iterator[Stack]:
         with Stack(home / "stack", apps=2, pooler=True, proxy=True) as s:
             yield s
     finally:
+        _keep_logs(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _keep_logs(home: Path) -> None:
+    """The daemons' and processes' logs, for a person reading a failure (test-artifacts/)."""
+    logs = ROOT / "test-artifacts" / "scale-logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    for log in [*home.rglob("*.log"), *home.rglob("*.out")]:
+        target = logs / log.relative_to(home)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, target)
 
 
 def sql(url: str, statement: str, **params: object) -> list:
@@ -91,3 +105,55 @@ def replay_paused(stack: Stack) -> Iterator[None]:
     finally:
         stack.standby.resume_replay()
         stack.standby.wait_caught_up(stack.primary)
+
+
+def top_site(base: str) -> dict:
+    reply = httpx.post(
+        f"{base}/api/match",
+        content=PROFILE,
+        timeout=TIMEOUT,
+        headers={"Content-Type": "application/json"},
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.json()["sites"][0]
+
+
+def read_routes(site: dict, planner: dict[str, str]) -> dict[str, dict]:
+    """Every read-only route, with a request whose answer the change below alters."""
+    profile = json.loads(PROFILE)
+    form = {
+        "name": "X",
+        "industry": profile["industry"],
+        "stage": profile["stage"],
+        "headcount": profile["headcount"],
+        "min_area_m2": profile["min_area_m2"],
+        "max_area_m2": profile["max_area_m2"],
+        "max_rent_cny_m2_month": profile["max_rent_cny_m2_month"],
+        "required_features": profile["required_features"],
+    }
+    park, unit = site["park_code"], site["unit_code"]
+    html = {"Accept": "text/html"}
+    return {
+        "collections": {"method": "GET", "url": "/collections"},
+        "collection": {"method": "GET", "url": "/collections/stations"},
+        "items": {"method": "GET", "url": f"/collections/space-units/items?park={park}"},
+        "item": {"method": "GET", "url": f"/collections/space-units/items/{unit}"},
+        "parks": {"method": "GET", "url": "/collections/parks/items?limit=200"},
+        "download": {"method": "GET", "url": f"/collections/space-units/download?park={park}"},
+        "match": {
+            "method": "POST",
+            "url": "/api/match",
+            "content": PROFILE,
+            "headers": {"Content-Type": "application/json"},
+        },
+        "stats": {"method": "GET", "url": "/api/stats", "headers": planner},
+        "zone map": {"method": "GET", "url": "/map", "headers": html},
+        "landing map": {"method": "GET", "url": "/", "headers": html},
+        "search page": {"method": "POST", "url": "/search", "data": form},
+    }
+
+
+def body(client: httpx.Client, route: dict) -> str:
+    reply = client.request(**route)
+    assert reply.status_code == 200, (route["url"], reply.status_code, reply.text[:500])
+    return VOLATILE.sub("", reply.text)

@@ -9,7 +9,6 @@ a write sent there would fail — and an approval cannot overbook however stale 
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 
@@ -21,64 +20,13 @@ from tests.scale.conftest import (
     TIMEOUT,
     add_user,
     api_token,
+    body,
     browser,
+    read_routes,
     replay_paused,
     sql,
+    top_site,
 )
-
-VOLATILE = re.compile(r'nonce="[^"]*"|[0-9a-f]{32}')  # CSP nonces, folium's per-build ids
-
-
-def _top_site(base: str) -> dict:
-    reply = httpx.post(
-        f"{base}/api/match",
-        content=PROFILE,
-        timeout=TIMEOUT,
-        headers={"Content-Type": "application/json"},
-    )
-    assert reply.status_code == 200, reply.text
-    return reply.json()["sites"][0]
-
-
-def _read_routes(site: dict, planner: dict[str, str]) -> dict[str, dict]:
-    """Every read-only route, with a request whose answer the change below alters."""
-    profile = json.loads(PROFILE)
-    form = {
-        "name": "X",
-        "industry": profile["industry"],
-        "stage": profile["stage"],
-        "headcount": profile["headcount"],
-        "min_area_m2": profile["min_area_m2"],
-        "max_area_m2": profile["max_area_m2"],
-        "max_rent_cny_m2_month": profile["max_rent_cny_m2_month"],
-        "required_features": profile["required_features"],
-    }
-    park, unit = site["park_code"], site["unit_code"]
-    html = {"Accept": "text/html"}
-    return {
-        "collections": {"method": "GET", "url": "/collections"},
-        "collection": {"method": "GET", "url": "/collections/stations"},
-        "items": {"method": "GET", "url": f"/collections/space-units/items?park={park}"},
-        "item": {"method": "GET", "url": f"/collections/space-units/items/{unit}"},
-        "parks": {"method": "GET", "url": "/collections/parks/items?limit=200"},
-        "download": {"method": "GET", "url": f"/collections/space-units/download?park={park}"},
-        "match": {
-            "method": "POST",
-            "url": "/api/match",
-            "content": PROFILE,
-            "headers": {"Content-Type": "application/json"},
-        },
-        "stats": {"method": "GET", "url": "/api/stats", "headers": planner},
-        "zone map": {"method": "GET", "url": "/map", "headers": html},
-        "landing map": {"method": "GET", "url": "/", "headers": html},
-        "search page": {"method": "POST", "url": "/search", "data": form},
-    }
-
-
-def _body(client: httpx.Client, route: dict) -> str:
-    reply = client.request(**route)
-    assert reply.status_code == 200, (route["url"], reply.status_code, reply.text[:500])
-    return VOLATILE.sub("", reply.text)
 
 
 def _free(base: str, unit: str, cookies: dict[str, str] | None = None) -> float:
@@ -93,8 +41,8 @@ def test_each_read_route_is_served_by_the_standby(stack: Stack) -> None:
     """With replay paused and the primary changed, every read-only route still shows the
     standby's data; the same route for a reader carrying the write's WAL position shows the
     primary's — so each answer came from the server we say."""
-    site = _top_site(stack.url)
-    routes = _read_routes(site, api_token(stack.url, add_user(stack, "planner")))
+    site = top_site(stack.url)
+    routes = read_routes(site, api_token(stack.url, add_user(stack, "planner")))
     park = site["park_code"]
     saved = sql(
         stack.primary.url(),
@@ -104,7 +52,7 @@ def test_each_read_route_is_served_by_the_standby(stack: Stack) -> None:
     )
     anonymous = httpx.Client(base_url=stack.url, timeout=TIMEOUT)
     with replay_paused(stack):
-        before = {name: _body(anonymous, r) for name, r in routes.items()}
+        before = {name: body(anonymous, r) for name, r in routes.items()}
         try:
             # The park's units are let, and the last station moves: maps, features, counts,
             # extents, searches and statistics all change — on the primary.
@@ -125,8 +73,8 @@ def test_each_read_route_is_served_by_the_standby(stack: Stack) -> None:
                 cookies={LSN_COOKIE: stack.primary.current_lsn()},
             )
             for name, route in routes.items():
-                assert _body(anonymous, route) == before[name], f"{name}: not the standby's"
-                assert _body(writer, route) != before[name], f"{name}: not the primary's"
+                assert body(anonymous, route) == before[name], f"{name}: not the standby's"
+                assert body(writer, route) != before[name], f"{name}: not the primary's"
         finally:
             for unit_id, free in saved:
                 sql(
@@ -140,7 +88,7 @@ def test_each_read_route_is_served_by_the_standby(stack: Stack) -> None:
                 "UPDATE stations SET geom = ST_Translate(geom, -0.5, 0) "
                 "WHERE id = (SELECT max(id) FROM stations)",
             )
-    assert _body(anonymous, routes["item"]) == before["item"]  # put back, replayed again
+    assert body(anonymous, routes["item"]) == before["item"]  # put back, replayed again
 
 
 def _count(url: str, statement: str, **params: object) -> int:
@@ -154,7 +102,7 @@ def test_every_write_goes_to_the_primary(stack: Stack) -> None:
     company_name = add_user(stack, "company")
     reviewer = api_token(stack.url, add_user(stack, "reviewer"))
     company = api_token(stack.url, company_name)
-    site = _top_site(stack.url)
+    site = top_site(stack.url)
     primary, standby = stack.primary.url(), stack.standby.url()
     tokens = "SELECT count(*) FROM api_tokens"
     apps = "SELECT count(*) FROM applications"
@@ -215,7 +163,7 @@ def test_a_stale_standby_cannot_cause_an_overbooking(stack: Stack) -> None:
     """The unit has room for one of two applications. Replay is paused, so after the first
     approval the standby still shows the room free; the second approval is refused anyway,
     because the decision re-reads the unit on the primary under its lock."""
-    site = _top_site(stack.url)
+    site = top_site(stack.url)
     unit, area = site["unit_code"], 150.0
     sql(
         stack.primary.url(),
@@ -268,7 +216,7 @@ def test_the_writer_reads_its_own_write_everyone_else_the_standby(stack: Stack) 
     """Read-your-writes: the approving reviewer's next map and feature reads go to the primary
     (the WAL-position cookie), on whichever process they land; an anonymous reader sees the
     standby until it has replayed the approval; the company's own list reads the primary."""
-    site = _top_site(stack.url)
+    site = top_site(stack.url)
     unit = site["unit_code"]
     company_name = add_user(stack, "company")
     company = browser(stack.url)
@@ -303,7 +251,7 @@ def test_an_etag_never_vouches_for_newer_data_than_its_page_shows(stack: Stack) 
     """The ETag comes from the data version read in the same snapshot as the page, on the same
     server: a page from the lagging standby carries the old version's tag, so once the standby
     catches up the client's copy is replaced, not confirmed with a 304."""
-    site = _top_site(stack.url)
+    site = top_site(stack.url)
     unit = site["unit_code"]
     url = f"/collections/space-units/items?park={site['park_code']}"
     company = api_token(stack.url, add_user(stack, "company"))
