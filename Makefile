@@ -7,11 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WEBLIB := web/node_modules/.installed-stamp
 
-.PHONY: install browser db data run test lint bench geodata messages down clean help
+.PHONY: install browser db data run test lint bench geodata messages down clean help \
+	scale-tools test-scale scale
 
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
 	@echo "make test   install, start PostGIS, lint, run the test suite"
+	@echo "make test-scale  standby, pgbouncer, two processes, nginx: the scale tests"
+	@echo "make scale  the scale stack on this machine (docs/SCALING.md), until Ctrl-C"
 	@echo "make bench  benchmarks (matching, maps, tipg peer, allocation) -> docs/BENCHMARKS.md"
 	@echo "make down   stop the embedded PostGIS"
 
@@ -47,7 +50,18 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: db lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/scale
+
+# The scale stack's tests (docs/SCALING.md): their own primary, standby, pgbouncer, two app
+# processes and nginx in a temporary directory; independent of the embedded cluster.
+scale-tools:
+	sh scripts/ensure-scale-tools.sh
+
+test-scale: install scale-tools
+	$(BIN)/python -m pytest tests/scale
+
+scale: install scale-tools
+	$(BIN)/spacemap scale up
 
 # Benchmarks (< 20 min): matplotlib for the plots; tipg, the peer, in a venv of its own.
 TIPG := .bench/tipg-venv/bin/python

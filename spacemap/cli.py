@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from spacemap.config import get_settings
+from spacemap.scale.cli import scale_app
 
 app = typer.Typer(
     help="spacemap — 福田区产业空间地图与匹配服务 / Futian industrial-space map and matching.",
@@ -25,6 +26,7 @@ users_app = typer.Typer(help="用户 / User accounts (roles: company, reviewer, 
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
+app.add_typer(scale_app, name="scale")  # docs/SCALING.md: the scale stack on one machine
 
 console = Console()
 err = Console(stderr=True)

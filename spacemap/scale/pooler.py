@@ -40,8 +40,15 @@ class PoolerTargets:
     standby_port: int
 
 
-def config(listen: str, port: int, targets: PoolerTargets, home: Path, pool_size: int = 20) -> str:
+def config(
+    listen: str, port: int, targets: PoolerTargets, auth_file: Path, home: Path | None = None
+) -> str:
+    """pgbouncer.ini. ``home``: keep log and pid there (a local pgbouncer); None: log to stderr
+    and keep no pid file (a container)."""
     t = targets
+    files = (
+        f"logfile = {home / 'pgbouncer.log'}\npidfile = {home / 'pgbouncer.pid'}\n" if home else ""
+    )
     return f"""\
 ;; spacemap scale stack: pgbouncer in transaction mode (spacemap/scale/pooler.py)
 [databases]
@@ -53,9 +60,9 @@ listen_addr = {listen}
 listen_port = {port}
 unix_socket_dir =
 auth_type = scram-sha-256
-auth_file = {home / "userlist.txt"}
+auth_file = {auth_file}
 pool_mode = transaction
-default_pool_size = {pool_size}
+default_pool_size = 20
 min_pool_size = 2
 max_client_conn = 1000
 server_round_robin = 1
@@ -64,9 +71,7 @@ server_connect_timeout = 3
 server_login_retry = 1
 query_wait_timeout = 5
 server_check_delay = 5
-logfile = {home / "pgbouncer.log"}
-pidfile = {home / "pgbouncer.pid"}
-"""
+{files}"""
 
 
 def userlist(creds: Credentials) -> str:
@@ -94,7 +99,8 @@ class Pooler:
         targets = PoolerTargets("127.0.0.1", self.primary.port, "127.0.0.1", self.standby.port)
         write_private(self.home / "userlist.txt", userlist(self.primary.creds))
         ini = write_private(
-            self.home / "pgbouncer.ini", config("127.0.0.1", self.port, targets, self.home)
+            self.home / "pgbouncer.ini",
+            config("127.0.0.1", self.port, targets, self.home / "userlist.txt", self.home),
         )
         log = (self.home / "pgbouncer.out").open("ab")
         self.proc = subprocess.Popen(
