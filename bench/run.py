@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bench import maps as bench_maps
 from bench import peer as peer_bench
+from bench import scale as scale_bench
 from bench.shenzhen import generate, prepare
 from matching.allocate import Edges, deferred_acceptance, greedy, optimal
 from matching.match import match, near_misses
@@ -103,6 +104,7 @@ def main() -> None:
     parser.add_argument("--peer-scale", type=int, default=100_000, help="0 to skip tipg")
     parser.add_argument("--workers", type=int, default=2, help="server workers, both servers")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--scale-requests", type=int, default=300, help="0 to skip bench.scale")
     args = parser.parse_args()
     started = time.perf_counter()
     settings = get_settings()
@@ -145,6 +147,12 @@ def main() -> None:
                         f"p99 {f['p99']:7.1f} ms",
                         flush=True,
                     )
+    scale_lines: list[str] = []
+    if args.scale_requests:
+        print("read throughput: one process vs standby + pgbouncer + two processes …", flush=True)
+        scaled = scale_bench.run(args.scale_requests)
+        scale_lines = scale_bench.section(scaled, args.scale_requests, 8)
+        print("\n".join(scale_lines), flush=True)
     alloc = {size: bench_allocation(*size) for size in [(1000, 10000), (10000, 100000)]}
     for (n_a, n_u), res in alloc.items():
         for name, (secs, obj) in res.items():
@@ -152,7 +160,9 @@ def main() -> None:
     engine.dispose()
     plots = plot(rows, map_rows, peer, args.output.parent / "bench")
     minutes = (time.perf_counter() - started) / 60
-    text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes)
+    text_out = render(
+        rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes, scale_lines
+    )
     args.output.write_text(text_out, encoding="utf-8")
     print(f"wrote {args.output} in {minutes:.1f} min")
 
@@ -210,7 +220,7 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
 
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
-           minutes=0.0) -> str:  # fmt: skip
+           minutes=0.0, scale_lines=()) -> str:  # fmt: skip
     lines = [
         "# Benchmarks / 性能基准",
         "",
@@ -253,6 +263,7 @@ def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT /
         "",
         *peer_section(peer, workers),
         *map_section(map_rows),
+        *scale_lines,
         *[f"![{p.stem}]({p.relative_to(docs).as_posix()})" for p in plots],
         "",
         *targets(rows, alloc, peer),
