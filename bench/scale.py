@@ -10,8 +10,8 @@ the queries alternate between them, so the machine's background load falls on bo
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import asyncio
+import datetime as dt
 import os
 import shutil
 import statistics
@@ -113,8 +113,8 @@ def section(results: dict, requests: int, concurrency: int) -> list[str]:
         HEADING,
         "",
         f"Run {dt.date.today().isoformat()} by `python -m bench.scale` (also part of "
-        "`make bench`). Futian dataset. **one**: one `spacemap serve` process on the primary, no standby, no "
-        "pooler. **scaled**: nginx over two processes whose reads go to a hot standby "
+        "`make bench`). Futian dataset. **one**: one `spacemap serve` process on the primary, "
+        "no standby, no pooler. **scaled**: nginx over two processes whose reads go to a hot standby "
         "(`pg_basebackup -R`) through pgbouncer in transaction mode (`spacemap.scale`). Both "
         f"up at once, queries alternating; {requests} requests per row at concurrency "
         f"{concurrency} from an asyncio client on loopback, median of rounds. Everything — "
