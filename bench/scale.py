@@ -114,8 +114,8 @@ def section(results: dict, requests: int, concurrency: int) -> list[str]:
         "",
         f"Run {dt.date.today().isoformat()} by `python -m bench.scale` (also part of "
         "`make bench`). Futian dataset. **one**: one `spacemap serve` process on the primary, "
-        "no standby, no pooler. **scaled**: nginx over two processes whose reads go to a hot standby "
-        "(`pg_basebackup -R`) through pgbouncer in transaction mode (`spacemap.scale`). Both "
+        "no standby, no pooler. **scaled**: nginx over two processes whose reads go to a hot "
+        "standby (`pg_basebackup -R`) through pgbouncer in transaction mode (`spacemap.scale`). Both "
         f"up at once, queries alternating; {requests} requests per row at concurrency "
         f"{concurrency} from an asyncio client on loopback, median of rounds. Everything — "
         f"client, servers, both PostgreSQL clusters — shares this machine's {os.cpu_count()} "
