@@ -113,14 +113,15 @@ def section(results: dict, requests: int, concurrency: int) -> list[str]:
         HEADING,
         "",
         f"Run {dt.date.today().isoformat()} by `python -m bench.scale` (also part of "
-        "`make bench`). Futian dataset. **one**: one `spacemap serve` process on the primary, "
-        "no standby, no pooler. **scaled**: nginx over two processes whose reads go to a hot "
-        "standby (`pg_basebackup -R`) through pgbouncer in transaction mode "
-        f"(`spacemap.scale`). Both up at once, queries alternating; {requests} requests per row at concurrency "
-        f"{concurrency} from an asyncio client on loopback, median of rounds. Everything — "
-        f"client, servers, both PostgreSQL clusters — shares this machine's {os.cpu_count()} "
-        f"cores (load average {load:.1f} at the end), so the ratio measures the overhead and "
-        "the parallelism of the setup here, not what separate machines would give.",
+        "`make bench`). Futian dataset. **one**: one `spacemap serve` process on the "
+        "primary, no standby, no pooler. **scaled**: nginx over two processes whose reads go "
+        "to a hot standby (`pg_basebackup -R`) through pgbouncer in transaction mode "
+        "(`spacemap.scale`). Both up at once, queries alternating; "
+        f"{requests} requests per row at concurrency {concurrency} from an asyncio client "
+        "on loopback, median of rounds. Everything — client, servers, both PostgreSQL "
+        f"clusters — shares this machine's {os.cpu_count()} cores (load average {load:.1f} "
+        "at the end), so the ratio measures the overhead and the parallelism of the setup "
+        "here, not what separate machines would give.",
         "",
         "| query | setup | req/s | p50 ms | p95 ms | scaled ÷ one (req/s) | scaled ÷ one (p95) |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
