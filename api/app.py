@@ -12,13 +12,14 @@ from fastapi.staticfiles import StaticFiles
 from api import openapi, problems
 from api.consistency import ReadYourWrites
 from api.csrf import SameOriginWrites
-from api.deps import DbSession, ReadSession
+from api.deps import DbSession
 from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
 from api.routes import admin, applications, auth, match, proposals, stats, system
 from spacemap import __version__
 from spacemap.config import get_settings
+from spacemap.routing import LSN_COOKIE, read_scope
 from web import assets, pages
 from web.basemaps import tile_origins
 from web.pages import errors as page_errors
@@ -68,7 +69,6 @@ def create_app() -> FastAPI:
 def landing(
     request: Request,
     session: DbSession,
-    reads: ReadSession,
     f: str | None = None,
     basemap: str | None = None,
     measure: str = "available_m2",
@@ -79,4 +79,5 @@ def landing(
     if (f == "json") if f is not None else not accepts_html:
         return system.landing_document(request)
     actor = pages.page_actor(request, session)
-    return pages.zone_page(request, reads, actor, basemap, measure)
+    with read_scope(request.cookies.get(LSN_COOKIE)) as reads:  # the map: the standby's data
+        return pages.zone_page(request, reads, actor, basemap, measure)
