@@ -2,7 +2,7 @@
 # The maps' browser libraries come from the npm registry in a build stage (no CDN at run time).
 FROM node:20-slim AS weblib
 WORKDIR /web
-COPY web/package.json web/package-lock.json ./
+COPY web/package.json web/package-lock.json web/.npmrc ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 
 FROM python:3.11-slim

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WEBLIB := web/node_modules/.installed-stamp
 
-.PHONY: install browser db data run test lint bench geodata messages down clean help \
+.PHONY: install browser gdal db data run test lint bench geodata messages down clean help \
 	scale-tools test-scale scale
 
 help:
@@ -31,8 +31,12 @@ $(WEBLIB): web/package.json web/package-lock.json
 
 install: $(STAMP) $(WEBLIB)
 
+# Debian packages the tests drive: chromium (browser tests), gdal-bin (a real OAPIF client).
 browser:
-	sh scripts/ensure-browser.sh
+	sh scripts/ensure-packages.sh chromium fonts-noto-cjk
+
+gdal:
+	sh scripts/ensure-packages.sh gdal-bin
 
 db: install
 	$(BIN)/spacemap db up
@@ -49,13 +53,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: db lint browser
+test: db lint browser gdal
 	$(BIN)/python -m pytest --ignore=tests/scale
 
 # The scale stack's tests (docs/SCALING.md): their own primary, standby, pgbouncer, two app
-# processes and nginx in a temporary directory; independent of the embedded cluster.
+# processes and nginx in a temporary directory; independent of the embedded cluster. Debian's
+# docker-compose validates the compose file's `scale` profile (no Docker engine needed).
 scale-tools:
-	sh scripts/ensure-scale-tools.sh
+	sh scripts/ensure-packages.sh pgbouncer nginx docker-compose
 
 test-scale: install scale-tools
 	$(BIN)/python -m pytest tests/scale

@@ -1,8 +1,9 @@
 """The Futian dataset: curated sources, the code that builds it, and the built files.
 
-``sources/`` is transcribed by hand from the planning documents (FACTS.md), ``built/`` is what
-``python -m geodata.build`` makes from those plus the reference geodata, and what ``spacemap load``
-reads. ``built_path`` finds the files in a checkout and in an installed copy alike.
+``sources/`` holds the planning documents, the received geodata and what we transcribed from
+them by hand (each row cited); ``built/`` is what ``python -m geodata.build`` makes from
+``sources/`` alone, and what ``spacemap load`` reads. ``built_path`` finds the files in a
+checkout and in an installed copy alike.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Build ``geodata/built/`` from ``geodata/sources/`` and the shared reference geodata.
+"""Build ``geodata/built/`` from ``geodata/sources/`` (nothing outside the repository).
 
-    python -m geodata.build [--reference ../shared/reference]
+    python -m geodata.build        (or: make geodata)
 
 Deterministic: the same inputs give byte-identical outputs (a test rebuilds and compares). Every
 row written carries ``source``, ``is_estimate`` and ``is_synthetic``.
@@ -24,7 +24,8 @@ from geodata.citations import cite
 from geodata.synthetic import GENERATOR, assumptions_dict, generate
 from spacemap.coords import gcj02_to_wgs84, geometry_to_wgs84
 
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+DISTRICTS_FILE = "geo/shenzhen_districts_gcj02.geojson"
+STATIONS_FILE = "geo/shenzhen_metro_stations.csv"
 FUTIAN_ADCODE = 440304
 STATION_RADIUS_M = 1000.0
 PRECISION_DEG = 1e-7  # ~1 cm; keeps files small and byte-stable
@@ -41,11 +42,11 @@ DISTRICT_EN = {
     440311: "Guangming",
 }
 BOUNDARY_SOURCE = (
-    "DataV 深圳市区界 (reference geo/shenzhen_districts_gcj02.geojson), GCJ-02 converted to WGS84 "
+    f"DataV 深圳市区界 (geodata/sources/{DISTRICTS_FILE}), GCJ-02 converted to WGS84 "
     "by spacemap.coords.gcj02_to_wgs84 (iterative inverse)"
 )
 STATION_SOURCE = (
-    "reference geo/shenzhen_metro_stations.csv (public repository); datum not stated by its "
+    f"geodata/sources/{STATIONS_FILE} (public repository); datum not stated by its "
     "author, assumed GCJ-02 like the boundary and converted to WGS84"
 )
 UNIT_SOURCE = f"synthetic: {GENERATOR}; sized to the park's documented space (see manifest)"
@@ -85,8 +86,8 @@ def _write_csv(out: Path, name: str, frame: pd.DataFrame) -> None:
     frame.to_csv(out / name, index=False, encoding="utf-8", lineterminator="\n")
 
 
-def build_districts(reference: Path) -> gpd.GeoDataFrame:
-    raw = gpd.read_file(reference / "geo" / "shenzhen_districts_gcj02.geojson")
+def build_districts() -> gpd.GeoDataFrame:
+    raw = gpd.read_file(sources_path(DISTRICTS_FILE))
     raw["geometry"] = [_as_multi(geometry_to_wgs84(g, "gcj02")) for g in raw.geometry]
     raw["adcode"] = raw["adcode"].astype(int)
     out = gpd.GeoDataFrame(
@@ -105,8 +106,8 @@ def build_districts(reference: Path) -> gpd.GeoDataFrame:
     return out
 
 
-def build_stations(reference: Path, futian: shapely.Geometry) -> gpd.GeoDataFrame:
-    raw = pd.read_csv(reference / "geo" / "shenzhen_metro_stations.csv", encoding="utf-8")
+def build_stations(futian: shapely.Geometry) -> gpd.GeoDataFrame:
+    raw = pd.read_csv(sources_path(STATIONS_FILE), encoding="utf-8")
     lng, lat = gcj02_to_wgs84(raw["lng"].to_numpy(), raw["lat"].to_numpy())
     pts = gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(lng, lat), crs="EPSG:4326")
     metric = pts.to_crs(METRIC_CRS)
@@ -146,7 +147,7 @@ def build_parks() -> gpd.GeoDataFrame:
             "industries": src["industries"],
             "source": [
                 f"{cite(s)}; 位置为估算（据地址与最近地铁站，±{e} m）/ "
-                f"location estimated from address and nearest metro station, ±{e} m (FACTS.md)"
+                f"location estimated from address and nearest metro station, ±{e} m"
                 for s, e in zip(src["source"], src["location_error_m"], strict=True)
             ],
             "is_estimate": True,
@@ -230,13 +231,19 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(reference: Path = DEFAULT_REFERENCE, out: Path | None = None) -> dict[str, object]:
+def _source_files() -> list[Path]:
+    """Every file under ``sources/`` (documents, reference geodata, curated CSVs), sorted."""
+    root = sources_path()
+    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def build(out: Path | None = None) -> dict[str, object]:
     """Write every built file into ``out`` (default: the package's ``built/``)."""
     out = out or built_path()
     out.mkdir(parents=True, exist_ok=True)
-    districts = build_districts(reference)
+    districts = build_districts()
     futian = districts[districts.is_futian].geometry.iloc[0]
-    stations = build_stations(reference, futian)
+    stations = build_stations(futian)
     parks = build_parks()
     areas = build_areas(parks, stations, futian)
     zones = build_zones(areas)
@@ -295,13 +302,8 @@ def build(reference: Path = DEFAULT_REFERENCE, out: Path | None = None) -> dict[
             "tenants": len(tenants),
         },
         "inputs_sha256": {
-            "shenzhen_districts_gcj02.geojson": _sha256(
-                reference / "geo" / "shenzhen_districts_gcj02.geojson"
-            ),
-            "shenzhen_metro_stations.csv": _sha256(
-                reference / "geo" / "shenzhen_metro_stations.csv"
-            ),
-            **{f"sources/{p.name}": _sha256(p) for p in sorted(sources_path().glob("*.csv"))},
+            f"sources/{p.relative_to(sources_path()).as_posix()}": _sha256(p)
+            for p in _source_files()
         },
         "outputs_sha256": {name: _sha256(out / name) for name in files},
     }
@@ -312,9 +314,9 @@ def build(reference: Path = DEFAULT_REFERENCE, out: Path | None = None) -> dict[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Build geodata/built from sources and reference.")
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
-    manifest = build(parser.parse_args().reference)
+    parser = argparse.ArgumentParser(description="Build geodata/built from geodata/sources.")
+    parser.add_argument("--out", type=Path, default=None, help="default: geodata/built")
+    manifest = build(parser.parse_args().out)
     print(json.dumps(manifest["counts"], indent=1))
 
 

@@ -53,6 +53,25 @@ class Settings(BaseSettings):
     tile_datum: str = Field(default="wgs84", description="Datum of tile_url's tiles: wgs84|gcj02.")
     host: str = Field(default="127.0.0.1", description="Address `spacemap serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `spacemap serve` binds.")
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="The address clients reach the service at (e.g. https://spacemap.example.cn); "
+        "absolute links in the API use it, never the request's Host header.",
+    )
+    trusted_hosts: str = Field(
+        default="localhost,127.0.0.1,::1",
+        description="Without public_url: the Host names links may be built from (comma-separated).",
+    )
+    cors_origins: str = Field(
+        default="*",
+        description="Web origins that may read the public collections (comma-separated; * = any).",
+    )
+    cookie_secure: Literal["auto", "true", "false"] = Field(
+        default="auto",
+        description="Mark the sign-in cookie Secure (sent over HTTPS only). auto: yes unless the "
+        "site is reached as localhost.",
+    )
 
     @property
     def embedded(self) -> bool:

@@ -8,12 +8,17 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from spacemap.i18n import _
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half of a UTF-16 pair: not text, not storable
 
 
 def check_plain(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters / 不能包含控制字符")
+        raise ValueError(str(_("must not contain control characters")))
+    if _SURROGATE.search(value):
+        raise ValueError(str(_("must be valid Unicode text (a lone surrogate was sent)")))
     return value
 
 

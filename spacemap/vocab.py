@@ -85,6 +85,10 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "withdraw": ("撤回", "withdrawn"),
     "allocate": ("分配面积", "floor space allocated"),
     "release": ("释放面积", "floor space released"),
+    "reconcile": ("按已批面积核减登记可用面积", "register's free area reduced by approved space"),
     "propose": ("生成批量方案", "batch proposal computed"),
+    "sign_in": ("登录", "signed in"),
+    "sign_in_failed": ("登录失败", "failed sign-in"),
+    "sign_out": ("退出登录", "signed out"),
     "accept": ("接受批量方案", "batch proposal accepted"),
 }

@@ -31,7 +31,6 @@ from spacemap.ingest.dataset import load_dataset
 from spacemap.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 BIN = Path(sys.executable).parent
 
 
@@ -200,10 +199,13 @@ def app(database_url: str, engine: Engine) -> Iterator[object]:
 
     previous = os.environ.get("SPACEMAP_DATABASE_URL")
     os.environ["SPACEMAP_DATABASE_URL"] = database_url
+    # The in-process client talks plain HTTP to "testserver": a Secure cookie would not come back.
+    os.environ["SPACEMAP_COOKIE_SECURE"] = "false"
     get_settings.cache_clear()
     try:
         yield create_app()
     finally:
+        os.environ.pop("SPACEMAP_COOKIE_SECURE", None)
         if previous is None:
             os.environ.pop("SPACEMAP_DATABASE_URL", None)
         else:

@@ -1,7 +1,8 @@
-"""The loaded Futian dataset against what the planning documents (FACTS.md) say."""
+"""The loaded Futian dataset against its cited sources (``geodata/sources/``)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -10,16 +11,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geodata import built_path
+from geodata import built_path, sources_path
+from geodata.figures import figure, figures
 from spacemap.coords import gcj02_to_wgs84
-from tests.conftest import REFERENCE
+
+PARK_FIGURE_COLUMNS = ("land_area_m2", "floor_area_m2", "low_cost_area_m2", "documented_firms")
 
 
-def _facts_park_rows() -> list[list[str]]:
-    facts = (REFERENCE / "FACTS.md").read_text(encoding="utf-8")
-    section = facts.split("## Parks and carriers")[1].split("\n## ")[0]
-    rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| name")]
-    return [[c.strip() for c in r.strip("|").split("|")] for r in rows if "---" not in r]
+def _source_parks() -> list[dict[str, str]]:
+    with sources_path("parks.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _firms(park: str, field: str) -> int:
+    return int(figure(f"parks/{park}", field).value)
 
 
 def scalar(session: Session, sql: str, **params: object):
@@ -69,42 +74,39 @@ def test_futian_area_matches_the_official_figure(session: Session) -> None:
     assert km2 == pytest.approx(78.66, rel=0.03)
 
 
-def test_every_facts_park_is_present_where_facts_places_it(session: Session) -> None:
-    facts = _facts_park_rows()
-    assert len(facts) == 29
+def test_every_source_park_is_loaded_at_its_estimated_location(session: Session) -> None:
+    sources = _source_parks()
     parks = session.execute(
-        text("SELECT name_zh, ST_X(geom), ST_Y(geom), location_error_m, is_estimate FROM parks")
+        text("SELECT code, ST_X(geom), ST_Y(geom), location_error_m, is_estimate FROM parks")
     ).all()
-    for row in facts:
-        lat, lng = (float(v) for v in row[5].split(","))
-        wlng, wlat = gcj02_to_wgs84([lng], [lat])
-        error = float(row[6].replace("m", ""))
-        match = [p for p in parks if abs(p[1] - wlng[0]) < 1e-6 and abs(p[2] - wlat[0]) < 1e-6]
-        assert len(match) == 1, f"FACTS park {row[0]!r} not found at its estimated location"
-        assert match[0][3] == error, row[0]
-        assert match[0][4] is True, f"{row[0]}: an estimated location must be flagged"
+    assert sorted(p[0] for p in parks) == sorted(r["code"] for r in sources)
+    by_code = {p[0]: p for p in parks}
+    for row in sources:
+        wlng, wlat = gcj02_to_wgs84([float(row["lng_gcj02"])], [float(row["lat_gcj02"])])
+        _code, x, y, error, estimate = by_code[row["code"]]
+        assert abs(x - wlng[0]) < 1e-6 and abs(y - wlat[0]) < 1e-6, row["code"]
+        assert error == float(row["location_error_m"]), row["code"]
+        assert estimate is True, f"{row['code']}: an estimated location must be flagged"
 
 
-@pytest.mark.parametrize(
-    ("name", "column", "value"),
-    [
-        ("深圳新一代产业园", "land_area_m2", 32800),
-        ("深圳新一代产业园", "floor_area_m2", 400000),
-        ("国际金融科技城", "low_cost_area_m2", 30000),
-        ("国际金融科技城", "documented_firms", 64),
-        ("深港国际科技园（广田国际）", "floor_area_m2", 230000),
-        ("国际生物医药产业园", "floor_area_m2", 31086.6),
-        ("深圳国际量子研究院（国际量子研究中心）", "floor_area_m2", 33000),
-        ("中电智谷国际智能硬件创新中心", "low_cost_area_m2", 13000),
-        ("中电智谷国际智能硬件创新中心", "documented_firms", 38),
-        ("BLACKARK 智方舟国际智能硬件创新中心", "low_cost_area_m2", 15000),
-        ("深圳国际创新中心", "documented_firms", 54),
-        ("益田创新科技园", "documented_firms", 65),
-        ("福田华强云产业园", "documented_firms", 22),
-    ],
-)
-def test_documented_park_figures(session: Session, name: str, column: str, value: float) -> None:
-    assert scalar(session, f"SELECT {column} FROM parks WHERE name_zh = :n", n=name) == value
+PARK_FIGURES = [f for f in figures() if f.table == "parks" and f.field in PARK_FIGURE_COLUMNS]
+
+
+@pytest.mark.parametrize("fig", PARK_FIGURES, ids=lambda f: f"{f.code}.{f.field}")
+def test_documented_park_figures(session: Session, fig) -> None:
+    stored = scalar(session, f"SELECT {fig.field} FROM parks WHERE code = :c", c=fig.code)
+    assert stored == pytest.approx(fig.value), fig.quote
+
+
+def test_every_park_figure_is_a_cited_source_row(session: Session) -> None:
+    """No figure column holds a number the figures fixture does not cite."""
+    cited = {(f.code, f.field) for f in PARK_FIGURES}
+    for column in PARK_FIGURE_COLUMNS:
+        codes = session.scalars(
+            text(f"SELECT code FROM parks WHERE {column} IS NOT NULL ORDER BY code")
+        ).all()
+        uncited = [c for c in codes if (c, column) not in cited]
+        assert uncited == [], f"{column} without a cited source row: {uncited}"
 
 
 def test_inferred_space_is_flagged_as_estimate(session: Session) -> None:
@@ -176,19 +178,22 @@ def test_tenant_counts_follow_the_documents(session: Session) -> None:
             c=park,
         )
 
-    assert count("fintech_city") == 64
-    assert count("fintech_city", "AND t.programme LIKE '自有办公%'") == 18
-    assert count("fintech_city", "AND t.programme LIKE '平安科技%'") == 17
-    assert count("fintech_city", "AND t.programme LIKE '中信网安%'") == 10
-    assert count("fintech_city", "AND t.status = 'hosted'") == 19
-    assert count("cec_smart_valley") == 38
-    assert count("blackark") == 11 and count("blackark", "AND t.status = 'in_unit'") == 8
-    assert count("sz_innovation_centre") == 54
-    assert count("yitian_park") == 65
-    assert count("huaqiang_cloud") == 22
+    assert count("fintech_city") == _firms("fintech_city", "documented_firms")
+    own, accelerator, incubator, hosted = (
+        _firms("fintech_city", f)
+        for f in ("firms_own_office", "firms_accelerator", "firms_incubator", "firms_hosted")
+    )
+    assert count("fintech_city", "AND t.programme LIKE '自有办公%'") == own
+    assert count("fintech_city", "AND t.programme LIKE '平安科技%'") == accelerator
+    assert count("fintech_city", "AND t.programme LIKE '中信网安%'") == incubator
+    assert count("fintech_city", "AND t.status = 'hosted'") == hosted
+    for park in ("cec_smart_valley", "blackark", "sz_innovation_centre", "yitian_park",
+                 "huaqiang_cloud", "bay_fashion_hq"):  # fmt: skip
+        assert count(park) == _firms(park, "documented_firms"), park
+    assert count("blackark", "AND t.status = 'in_unit'") == _firms("blackark", "firms_moved_in")
     loop = ["sz_hk_tech_park", "biomed_park", "quantum_academy", "hitech_bonded",
             "internet_finance_park", "yingdali", "xinmeiya"]  # fmt: skip
-    assert sum(count(c) for c in loop) == 150
+    assert sum(count(c) for c in loop) == figure("areas/hetao", "loop_projects").value
 
 
 def test_tenants_fit_their_units(session: Session) -> None:
@@ -221,7 +226,7 @@ def test_stations_are_in_futian_or_within_a_kilometre(session: Session) -> None:
 def test_no_station_near_futian_is_missing(session: Session) -> None:
     import pandas as pd
 
-    raw = pd.read_csv(REFERENCE / "geo" / "shenzhen_metro_stations.csv")
+    raw = pd.read_csv(sources_path("geo/shenzhen_metro_stations.csv"))
     lng, lat = gcj02_to_wgs84(raw["lng"].to_numpy(), raw["lat"].to_numpy())
     near = session.execute(
         text(
@@ -308,7 +313,7 @@ def test_whitelist_codes_are_sectors_not_groups(session: Session) -> None:
 def test_rebuilding_the_dataset_is_byte_identical(tmp_path) -> None:
     from geodata.build import build
 
-    build(REFERENCE, tmp_path)
+    build(tmp_path)
     for produced in sorted(tmp_path.iterdir()):
         committed = built_path(produced.name).read_bytes()
         assert produced.read_bytes() == committed, (

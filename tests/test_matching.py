@@ -233,13 +233,20 @@ def test_cold_start_uses_the_rule_score_and_says_so(session: Session, tmp_path: 
 
 
 @pytest.fixture(scope="module")
-def trained(engine, tmp_path_factory) -> Path:
+def trained(tmp_path_factory) -> Path:
+    """A ranker trained on a freshly loaded dataset (no approvals yet: other tests make some)."""
+    from sqlalchemy import create_engine
+
     from matching.train import train
     from spacemap.database import session_scope
+    from tests.conftest import loaded_database
 
     model_dir = tmp_path_factory.mktemp("model")
-    with session_scope(engine) as session:
-        train(session, model_dir, seed=0)
+    with loaded_database() as url:
+        eng = create_engine(url)
+        with session_scope(eng) as session:
+            train(session, model_dir, seed=0)
+        eng.dispose()
     return model_dir
 
 

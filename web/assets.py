@@ -16,6 +16,7 @@ nothing external remains.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from branca.element import Element, Figure
@@ -46,6 +47,20 @@ BY_FILE = {
 DROPPED = {"bootstrap-glyphicons.css", "leaflet.awesome.rotate.min.css"}
 
 LOCAL = {name: f"{VENDOR_URL}/{path}" for name, path in BY_FILE.items()}
+# The API documentation pages (api.docs): Swagger UI and ReDoc's self-contained bundle.
+REDOC_BUNDLE = "redoc/bundles/redoc.standalone.js"
+API_DOCS = (
+    "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css",
+    "swagger-ui-dist/oauth2-redirect.html",
+    REDOC_BUNDLE,
+)
+# ReDoc's sidebar always shows Redocly's logo from their CDN; no option turns it off. The copy
+# spacemap serves draws an empty image there instead, so the page asks nothing of the Internet.
+REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+BLANK_IMAGE = (
+    b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+)
 
 
 class MissingAsset(RuntimeError):
@@ -104,12 +119,22 @@ def external_urls(html: str) -> list[str]:
 
 
 def check_installed() -> None:
-    missing = [path for path in BY_FILE.values() if not (VENDOR_DIR / path).is_file()]
+    needed = [*BY_FILE.values(), *API_DOCS]
+    missing = [path for path in needed if not (VENDOR_DIR / path).is_file()]
     if missing:
         raise MissingAsset(
             f"web libraries missing ({', '.join(missing[:3])}…): run `make install` "
             "(it runs `npm ci --prefix web`)"
         )
+
+
+@lru_cache(maxsize=1)
+def redoc_bundle() -> bytes:
+    """ReDoc's standalone bundle with its one CDN address (the logo) made local."""
+    code = (VENDOR_DIR / REDOC_BUNDLE).read_bytes()
+    if code.count(REDOC_LOGO) != 1:
+        raise MissingAsset(f"{REDOC_BUNDLE}: expected one reference to {REDOC_LOGO.decode()}")
+    return code.replace(REDOC_LOGO, BLANK_IMAGE)
 
 
 def render(figure: Figure) -> str:

@@ -80,7 +80,10 @@ def tile_origins(settings: Settings) -> list[str]:
     for basemap in available(settings).values():
         if basemap.tiles:
             parts = urlsplit(basemap.tiles.replace("{s}", "*"))
-            origins.add(f"{parts.scheme}://{parts.netloc}")
+            host = parts.netloc
+            if "*" in host:  # CSP takes a wildcard only as the whole leftmost label
+                host = "*." + host.split(".", 1)[1]
+            origins.add(f"{parts.scheme}://{host}")
     return sorted(origins)
 
 

@@ -1,22 +1,38 @@
-"""The OGC API – Features routes: conformance, collections, items, one item, downloads."""
+"""The OGC API – Features routes: conformance, collections, items, one item, downloads.
+
+Every route refuses parameters it does not declare (``params.known_parameters``) and answers bad
+values with 400 problems; links are absolute from the public base URL (``api.public``).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.caching import cache_headers, etag_for, not_modified
 from api.deps import ReadSession
-from api.ogc.params import CollectionDep, download_query, feature_query
+from api.ogc.params import (
+    MAX_TEXT,
+    CollectionDep,
+    Format,
+    download_query,
+    feature_query,
+    known_parameters,
+    parse_format,
+)
+from api.openapi import doc
 from api.problems import Problem
+from api.public import base_url
 from spacemap.catalog import export, queries
 from spacemap.catalog.collections import COLLECTIONS, Collection
 from spacemap.catalog.queries import FeatureQuery
+from spacemap.catalog.temporal import GREGORIAN, extent_interval
+from spacemap.i18n import _
 
-router = APIRouter(tags=["OGC API – Features"])
+router = APIRouter(tags=["OGC API – Features"], dependencies=[Depends(known_parameters)])
 
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -26,42 +42,48 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 READ_ONLY = {"Allow": "GET, HEAD, OPTIONS"}
-Format = Annotated[Literal["json", "geojson"] | None, Query(description="响应格式 / format")]
 
 
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def _extent(session: ReadSession, c: Collection, version: str) -> dict[str, Any]:
+    bbox = queries.extent(session, c, version)
+    out: dict[str, Any] = {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}}
+    period = queries.period(session, c, version)
+    if period is not None:
+        out["temporal"] = {"interval": [extent_interval(*period)], "trs": GREGORIAN}
+    return out
 
 
 def _collection_doc(request: Request, session: ReadSession, c: Collection) -> dict[str, Any]:
     base = base_url(request)
     version = queries.versions(session, c.tables)
-    bbox = queries.extent(session, c, version)
     return {
         "id": c.id,
         "title": c.title,
-        "description": c.description,
+        "description": str(c.description),
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}},
+        "extent": _extent(session, c, version),
         "links": [
             {"rel": "self", "type": "application/json", "href": f"{base}/collections/{c.id}"},
             {"rel": "items", "type": GEOJSON, "href": f"{base}/collections/{c.id}/items",
-             "title": f"{c.title} (GeoJSON)"},
-            *({"rel": "enclosure", "type": mime, "title": f"下载 / download ({fmt})",
+             "title": str(_("%(title)s (GeoJSON)", title=c.title))},
+            *({"rel": "enclosure", "type": mime,
+               "title": str(_("Download (%(format)s)", format=fmt)),
                "href": f"{base}/collections/{c.id}/download?format={fmt}"}
-              for fmt, (mime, _) in export.FORMATS.items()),
+              for fmt, (mime, _suffix) in export.FORMATS.items()),
         ],
     }  # fmt: skip
 
 
-@router.get("/conformance", summary="符合的标准 / Conformance classes")
-def conformance() -> dict[str, list[str]]:
+@router.get("/conformance", summary=doc(_("Conformance classes")))
+def conformance(f: Format = None) -> dict[str, list[str]]:
+    parse_format(f)
     return {"conformsTo": CONFORMANCE}
 
 
-@router.get("/collections", summary="要素集合 / Feature collections")
+@router.get("/collections", summary=doc(_("Feature collections")))
 def collections(request: Request, session: ReadSession, f: Format = None) -> dict[str, Any]:
+    parse_format(f)
     base = base_url(request)
     return {
         "links": [{"rel": "self", "type": "application/json", "href": f"{base}/collections"}],
@@ -69,34 +91,54 @@ def collections(request: Request, session: ReadSession, f: Format = None) -> dic
     }
 
 
-@router.get("/collections/{collectionId}", summary="一个要素集合 / One collection")
+@router.get("/collections/{collectionId}", summary=doc(_("One collection")))
 def collection(request: Request, session: ReadSession, c: CollectionDep, f: Format = None) -> dict:
+    parse_format(f)
     return _collection_doc(request, session, c)
 
 
-def _page_links(request: Request, q: FeatureQuery, returned: int, matched: int) -> list[dict]:
-    base = f"{base_url(request)}/collections/{q.collection.id}/items"
-    params = dict(request.query_params)
+def canonical_query(request: Request, **replace: object) -> str:
+    """The request's parameters in one order (sorted), so equal queries have equal links and
+    ETags however the client ordered them."""
+    params = {k: v for k, v in request.query_params.multi_items() if k not in replace}
+    params.update({k: str(v) for k, v in replace.items()})
+    return urlencode(sorted(params.items()))
 
-    def href(offset: int) -> str:
-        return f"{base}?{urlencode({**params, 'limit': q.limit, 'offset': offset})}"
+
+def prev_offset(offset: int, limit: int, matched: int) -> int | None:
+    """The page before this one: past the end, the last page that has features (on the same
+    step as the client's own offsets), never another empty page."""
+    if offset == 0 or matched == 0:
+        return None
+    if offset >= matched:
+        steps = -(-(offset - matched + 1) // limit)  # pages back to the last non-empty one
+        return max(0, offset - steps * limit)
+    return max(0, offset - limit)
+
+
+def _page_links(request: Request, q: FeatureQuery, returned: int, matched: int) -> list[dict]:
+    assert q.limit is not None
+    collection = f"{base_url(request)}/collections/{q.collection.id}"
+
+    def href(**page: int) -> str:
+        return f"{collection}/items?{canonical_query(request, **page)}"
 
     links = [
-        {"rel": "self", "type": GEOJSON, "href": str(request.url)},
-        {"rel": "collection", "type": "application/json",
-         "href": f"{base_url(request)}/collections/{q.collection.id}"},
-    ]  # fmt: skip
-    assert q.limit is not None
+        {"rel": "self", "type": GEOJSON, "href": href()},
+        {"rel": "collection", "type": "application/json", "href": collection},
+    ]
     if q.offset + returned < matched:
-        links.append({"rel": "next", "type": GEOJSON, "href": href(q.offset + q.limit)})
-    if q.offset > 0:
-        links.append({"rel": "prev", "type": GEOJSON, "href": href(max(0, q.offset - q.limit))})
+        nxt = href(limit=q.limit, offset=q.offset + q.limit)
+        links.append({"rel": "next", "type": GEOJSON, "href": nxt})
+    before = prev_offset(q.offset, q.limit, matched)
+    if before is not None:
+        links.append({"rel": "prev", "type": GEOJSON, "href": href(limit=q.limit, offset=before)})
     return links
 
 
 @router.get(
     "/collections/{collectionId}/items",
-    summary="要素（分页）/ Features, paged",
+    summary=doc(_("Features, paged")),
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}, 304: {"description": "Not modified"}},
 )
@@ -104,10 +146,9 @@ def items(
     request: Request,
     session: ReadSession,
     q: Annotated[FeatureQuery, Depends(feature_query)],
-    f: Format = None,
 ) -> Response:
     version = queries.versions(session, q.collection.tables)
-    etag = etag_for("items", version, str(request.url.query))
+    etag = etag_for("items", version, base_url(request), q.collection.id, canonical_query(request))
     cached = not_modified(request, etag)
     if cached is not None:
         return cached
@@ -128,7 +169,7 @@ def items(
 
 @router.get(
     "/collections/{collectionId}/items/{featureId}",
-    summary="单个要素 / One feature",
+    summary=doc(_("One feature")),
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}, 304: {"description": "Not modified"}},
 )
@@ -136,17 +177,20 @@ def item(
     request: Request,
     session: ReadSession,
     c: CollectionDep,
-    feature_id: Annotated[str, Path(alias="featureId", max_length=64)],
+    feature_id: Annotated[str, Path(alias="featureId")],
     f: Format = None,
 ) -> Response:
+    parse_format(f)
     version = queries.versions(session, c.tables)
-    etag = etag_for("item", c.id, feature_id, version)
+    etag = etag_for("item", c.id, feature_id, version, base_url(request))
     cached = not_modified(request, etag)
     if cached is not None:
         return cached
-    feature = queries.item(session, c, feature_id)
+    # No identifier is longer than 64 characters: a longer one names no feature (404, not 422).
+    feature = queries.item(session, c, feature_id) if len(feature_id) <= MAX_TEXT else None
     if feature is None:
-        raise Problem(404, f"{c.id} 中没有 {feature_id!r} / no {feature_id!r} in {c.id}",
+        raise Problem(404, _("%(collection)s has no feature %(id)s",
+                             collection=c.id, id=repr(feature_id[:80])),
                       field="featureId")  # fmt: skip
     body = f'{feature[:-1]}, "links": {json.dumps(_item_links(request, c, feature_id))}}}'
     return Response(body, media_type=GEOJSON, headers=cache_headers(etag))
@@ -162,18 +206,21 @@ def _item_links(request: Request, c: Collection, feature_id: str) -> list[dict[s
 
 @router.get(
     "/collections/{collectionId}/download",
-    summary="下载（CSV / GeoJSON / GeoPackage）/ Download a collection or filtered view",
-    description="Every feature matching the filters and bbox (no paging), as a file.",
+    summary=doc(_("Download a collection or a filtered view (CSV, GeoJSON, GeoPackage)")),
+    description=doc(
+        _("Every feature matching the filters, bbox and datetime (no paging), as a file.")
+    ),
     response_class=Response,
-    responses={200: {"content": {m: {} for m, _ in export.FORMATS.values()}}},
+    responses={200: {"content": {m: {} for m, _suffix in export.FORMATS.values()}}},
 )
 def download(
     session: ReadSession,
     q: Annotated[FeatureQuery, Depends(download_query)],
-    format: Annotated[Literal["csv", "geojson", "gpkg"], Query(description="文件格式")] = "csv",
+    format: Annotated[str | None, Query(description="File format: csv, geojson or gpkg")] = None,
 ) -> Response:
-    mime, suffix = export.FORMATS[format]
-    content = export.export(session, q, format)
+    fmt = parse_format(format, tuple(export.FORMATS), "format") or "csv"
+    mime, suffix = export.FORMATS[fmt]
+    content = export.export(session, q, fmt)
     filename = f"spacemap-{q.collection.id}.{suffix}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(content, media_type=mime, headers=headers)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import DbSession
 from api.problems import Problem
-from api.security import AnyUser, oauth2
+from api.security import SESSION_COOKIE, AnyUser, oauth2
+from spacemap import signin
+from spacemap.i18n import _
+from spacemap.signin import Client
 from spacemap.store import users
 
 router = APIRouter(prefix="/api", tags=["认证 / Authentication"])
@@ -30,13 +33,29 @@ class Me(BaseModel):
     company_name: str | None
 
 
+def client_of(request: Request) -> Client:
+    return Client(request.client.host if request.client else "unknown")
+
+
 @router.post("/token", response_model=Token, summary="登录 / Sign in (get a bearer token)")
-def token(session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    user = users.authenticate(session, form.username, form.password)
+def token(
+    request: Request, session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> Token:
+    """Wrong passwords are throttled: more than a few for an account, or many from one
+    address, within a quarter hour answer 429 with Retry-After."""
+    try:
+        user = signin.sign_in(session, form.username, form.password, client_of(request))
+    except signin.Throttled as exc:
+        raise Problem(
+            429,
+            _("Too many failed sign-ins; try again in %(s)d seconds.", s=exc.retry_after_s),
+            field="password",
+            headers={"Retry-After": str(exc.retry_after_s)},
+        ) from exc
     if user is None:
         raise Problem(
             401,
-            "用户名或密码错误 / wrong username or password",
+            _("Wrong username or password."),
             field="password",
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -51,7 +70,12 @@ def me(actor: AnyUser) -> Me:
 
 @router.post("/logout", status_code=204, summary="注销令牌 / Revoke this token")
 def logout(
-    session: DbSession, actor: AnyUser, bearer: Annotated[str | None, Depends(oauth2)]
+    request: Request,
+    session: DbSession,
+    actor: AnyUser,
+    bearer: Annotated[str | None, Depends(oauth2)],
 ) -> None:
-    if bearer:
-        users.revoke_token(session, bearer)
+    """Revokes the token this request signed in with: the bearer token, or the pages' cookie."""
+    used = bearer or request.cookies.get(SESSION_COOKIE)
+    if used:
+        signin.sign_out(session, actor, used, client_of(request))

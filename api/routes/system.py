@@ -9,14 +9,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from api.openapi import doc
+from api.problems import MEDIA_TYPE, Problem
+from api.public import base_url
 from spacemap import __version__
 from spacemap.database import get_engine, get_read_engine, server_versions
-from spacemap.routing import Unavailable, has_standby, snapshot, unreachable
+from spacemap.i18n import _
+from spacemap.routing import has_standby, snapshot
 
 router = APIRouter()
 
-TITLE_ZH = "福田区产业空间地图"
-TITLE_EN = "Futian industrial-space map"
+RETRY_AFTER_S = 10  # a restarting PostgreSQL is usually back within seconds
 
 
 class Health(BaseModel):
@@ -29,25 +32,38 @@ class Health(BaseModel):
 
 
 def _probe(engine: Engine) -> dict[str, str] | None:
+    """The server's versions, or None if it does not answer (for a probe, any error is that)."""
     try:
-        return server_versions(snapshot(engine))  # the standby's pool serves only those
-    except DBAPIError as exc:
-        if not unreachable(exc):
-            raise
+        return server_versions(snapshot(engine))  # the standby's pool serves only snapshots
+    except DBAPIError:
         return None
 
 
 @router.get(
-    "/health", response_model=Health, summary="服务与数据库状态 / Service and database health"
-)
+    "/health",
+    response_model=Health,
+    summary=doc(_("Service and database health")),
+    description=doc(_("200 with the versions while PostgreSQL answers; 503 with Retry-After "
+                      "while it does not")),
+    responses={503: {"description": doc(_("The database is not answering")),
+                     "content": {MEDIA_TYPE: {}}, "headers": {"Retry-After": {
+                         "description": doc(_("Seconds to wait")),
+                         "schema": {"type": "integer"}}}}},
+)  # fmt: skip
 def health() -> Health:
-    """200 while the service can answer (``degraded`` when one database server is down, as
-    reads then still work), 503 when neither server can be reached."""
+    """200 with the versions while PostgreSQL answers — ``degraded`` when one of primary and
+    standby does not (reads still work then: keep the instance in the load balancer); 503 (with
+    ``Retry-After``) when neither does, so ``docker compose`` or a balancer takes it out."""
     primary = _probe(get_engine())
     standby = _probe(get_read_engine()) if has_standby() else None
     versions = primary or standby
     if versions is None:
-        raise Unavailable()
+        raise Problem(
+            503,
+            _("The database is not answering; try again in %(seconds)d seconds",
+              seconds=RETRY_AFTER_S),
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )  # fmt: skip
     standby_state = ("ok" if standby else "unreachable") if has_standby() else None
     states = {"primary": "ok" if primary else "unreachable", "standby": standby_state}
     status = "ok" if "unreachable" not in states.values() else "degraded"
@@ -56,10 +72,10 @@ def health() -> Health:
 
 def landing_document(request: Request) -> dict[str, Any]:
     """The OGC API landing page (JSON): what QGIS, GDAL and scripts read first."""
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     return {
-        "title": f"{TITLE_ZH} / {TITLE_EN}",
-        "description": "福田区产业空间与企业匹配 / Futian industrial space and company matching",
+        "title": str(_("Futian industrial-space map")),
+        "description": str(_("Futian industrial space and company matching")),
         "links": [
             {"rel": "self", "type": "application/json", "href": f"{base}/?f=json"},
             {

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spacemap.i18n import Msg, Names, _
+
 PROVENANCE = (
     ("source", "t.source"),
     ("is_estimate", "t.is_estimate"),
@@ -51,7 +53,7 @@ class Collection:
     id: str
     title_zh: str
     title_en: str
-    description: str
+    description: Msg
     from_sql: str  # the main table is aliased ``t``
     id_sql: str
     properties: tuple[tuple[str, str], ...]
@@ -59,10 +61,14 @@ class Collection:
     tables: tuple[str, ...] = ()  # whose data_versions stamp this collection's content
     park_alias: str = "p"
     unit_alias: str = "u"
+    # The property that places a feature in time: a local calendar date (see temporal.py).
+    time_property: str | None = None
+    time_sql: str | None = None
 
     @property
     def title(self) -> str:
-        return f"{self.title_zh} / {self.title_en}"
+        """The title in the reader's language."""
+        return Names(self.title_zh, self.title_en).render()
 
     @property
     def table(self) -> str:
@@ -87,7 +93,7 @@ COLLECTIONS: dict[str, Collection] = {
             id="districts",
             title_zh="深圳市各区",
             title_en="Shenzhen districts",
-            description="Boundaries (GCJ-02 source converted to WGS84); Futian is flagged.",
+            description=_("Boundaries (GCJ-02 source converted to WGS84); Futian is flagged."),
             from_sql="districts t",
             id_sql="t.adcode::text",
             properties=(
@@ -102,7 +108,7 @@ COLLECTIONS: dict[str, Collection] = {
             id="zones",
             title_zh="一轴两翼",
             title_en="One axis, two wings",
-            description="The central axis and the two wings, each the union of its areas.",
+            description=_("The central axis and the two wings, each the union of its areas."),
             from_sql="zones t",
             id_sql="t.code",
             properties=(
@@ -119,8 +125,11 @@ COLLECTIONS: dict[str, Collection] = {
             id="areas",
             title_zh="八大片区",
             title_en="The eight areas",
-            description="Areas with positioning and industry whitelist (产业准入正面清单). "
-            "Boundaries are estimates (see geom_method).",
+            description=_(
+                "Areas with their positioning and industry whitelist (the positive list of sectors "
+                "admitted). "
+                "Boundaries are estimates (see geom_method)."
+            ),
             from_sql="areas t JOIN zones z ON z.id = t.zone_id",
             id_sql="t.code",
             properties=(
@@ -142,8 +151,10 @@ COLLECTIONS: dict[str, Collection] = {
             id="parks",
             title_zh="园区与孵化载体",
             title_en="Parks and incubators",
-            description="Parks, incubators, accelerators and maker spaces with documented "
-            "figures; location_error_m gives the radius of an estimated location.",
+            description=_(
+                "Parks, incubators, accelerators and maker spaces with documented "
+                "figures; location_error_m gives the radius of an estimated location."
+            ),
             from_sql="parks t JOIN areas ar ON ar.id = t.area_id JOIN zones z ON z.id = ar.zone_id"
             " LEFT JOIN LATERAL (SELECT count(*) AS n, sum(capacity_m2) AS cap,"
             " sum(available_m2) AS avail FROM space_units WHERE park_id = t.id) s ON true",
@@ -183,8 +194,10 @@ COLLECTIONS: dict[str, Collection] = {
             id="space-units",
             title_zh="可租空间单元",
             title_en="Rentable space units",
-            description="Floor space companies apply for. Today every unit is synthetic "
-            "(generated from documented park figures) and flagged is_synthetic.",
+            description=_(
+                "Floor space companies apply for. Today every unit is synthetic "
+                "(generated from documented park figures) and flagged is_synthetic."
+            ),
             from_sql="space_units t JOIN parks p ON p.id = t.park_id "
             "JOIN areas ar ON ar.id = p.area_id JOIN zones z ON z.id = ar.zone_id",
             id_sql="t.code",
@@ -217,12 +230,14 @@ COLLECTIONS: dict[str, Collection] = {
             ),
             tables=("space_units", "parks", "areas", "zones", "park_industries", "area_whitelist"),
             unit_alias="t",
+            time_property="available_from",
+            time_sql="t.available_from",
         ),
         Collection(
             id="stations",
             title_zh="地铁站",
             title_en="Metro stations",
-            description="Metro stations in and within 1 km of Futian.",
+            description=_("Metro stations in and within 1 km of Futian."),
             from_sql="stations t",
             id_sql="t.id::text",
             properties=(

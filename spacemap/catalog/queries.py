@@ -4,6 +4,10 @@ Each page is one statement whose result is the ``features`` array as JSON text, 
 ``json_build_object`` and ``json_agg`` over the page's rows — no geometry is parsed in Python.
 ``numberMatched`` is an exact ``count(*)``, cached per collection and filter until the data
 version of any table the collection reads changes (``data_versions``, bumped by triggers).
+
+Polygons leave the database with counter-clockwise exterior rings and clockwise holes — the
+right-hand rule of RFC 7946 §3.1.6 — whatever order they were stored in (``ST_ForcePolygonCCW``,
+a no-op for points), so pages, single features and every download agree.
 """
 
 from __future__ import annotations
@@ -13,16 +17,19 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from spacemap.catalog.collections import Collection, filter_sql
+from spacemap.catalog.temporal import Interval
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
 COORD_DECIMALS = 7  # ~1 cm at Futian's latitude
+GEOMETRY = "ST_ForcePolygonCCW(t.geom)"  # RFC 7946's winding, for every output
 
 
 @dataclass(frozen=True)
@@ -32,10 +39,12 @@ class FeatureQuery:
     filters: dict[str, Any] = field(default_factory=dict)
     limit: int | None = DEFAULT_LIMIT  # None: every matched row (downloads)
     offset: int = 0
+    interval: Interval | None = None  # ``datetime``: only collections with a time property
 
     def key(self) -> str:
         """Everything that selects the matched set (not the page), as a stable string."""
-        return json.dumps([self.collection.id, self.bbox, sorted(self.filters.items())])
+        interval = None if self.interval is None else self.interval.key()
+        return json.dumps([self.collection.id, self.bbox, sorted(self.filters.items()), interval])
 
 
 def _where(q: FeatureQuery) -> tuple[str, dict[str, Any]]:
@@ -56,6 +65,18 @@ def _where(q: FeatureQuery) -> tuple[str, dict[str, Any]]:
                 "(ST_Intersects(t.geom, ST_MakeEnvelope(:minx, :miny, 180, :maxy, 4326)) OR "
                 "ST_Intersects(t.geom, ST_MakeEnvelope(-180, :miny, :maxx, :maxy, 4326)))"
             )
+    time_sql = q.collection.time_sql
+    if q.interval is not None and time_sql is not None:
+        # A feature's day intersects the interval if it lies between the local days of its
+        # ends. Collections without a time property match every datetime (/req/core/fc-time-
+        # response: features without temporal information are not filtered out).
+        first, last = q.interval.days()
+        if first is not None:
+            clauses.append(f"{time_sql} >= :t_first")
+            params["t_first"] = first
+        if last is not None:
+            clauses.append(f"{time_sql} <= :t_last")
+            params["t_last"] = last
     return " AND ".join(clauses), params
 
 
@@ -67,7 +88,7 @@ def _properties_json(c: Collection) -> str:
 def page_sql(c: Collection, where: str) -> str:
     return f"""
 WITH page AS (
-  SELECT t.id AS _ord, {c.id_sql} AS _id, t.geom AS _geom, {_properties_json(c)} AS _props
+  SELECT t.id AS _ord, {c.id_sql} AS _id, {GEOMETRY} AS _geom, {_properties_json(c)} AS _props
   FROM {c.from_sql} WHERE {where} ORDER BY t.id LIMIT :limit OFFSET :offset
 )
 SELECT count(*), COALESCE(json_agg(json_build_object(
@@ -89,7 +110,7 @@ def item(session: Session, c: Collection, item_id: str) -> str | None:
     """One feature as GeoJSON text, or None."""
     sql = f"""
 SELECT json_build_object('type', 'Feature', 'id', {c.id_sql},
-  'geometry', ST_AsGeoJSON(t.geom, {COORD_DECIMALS})::json, 'properties', {_properties_json(c)}
+  'geometry', ST_AsGeoJSON({GEOMETRY}, {COORD_DECIMALS})::json, 'properties', {_properties_json(c)}
 )::text FROM {c.from_sql} WHERE {c.id_sql} = :item_id"""
     return session.execute(text(sql), {"item_id": item_id}).scalar()
 
@@ -100,7 +121,7 @@ def rows(session: Session, q: FeatureQuery) -> tuple[list[str], list[tuple]]:
     where, params = _where(q)
     columns = ", ".join(f'{expr} AS "{name}"' for name, expr in c.all_properties)
     sql = (
-        f"SELECT {c.id_sql} AS id, {columns}, ST_AsBinary(t.geom) AS geometry "
+        f"SELECT {c.id_sql} AS id, {columns}, ST_AsBinary({GEOMETRY}) AS geometry "
         f"FROM {c.from_sql} WHERE {where} ORDER BY t.id"
     )
     result = session.execute(text(sql), params)
@@ -146,6 +167,7 @@ class _Cache:
 
 _counts = _Cache()
 _extents = _Cache(64)
+_periods = _Cache(64)
 
 
 def number_matched(session: Session, q: FeatureQuery, version: str) -> int:
@@ -178,4 +200,20 @@ def extent(session: Session, c: Collection, version: str) -> list[float] | None:
     ).one()
     value = None if box[0] is None else [round(float(v), 6) for v in box]
     _extents.put(key, value)
+    return value
+
+
+def period(session: Session, c: Collection, version: str) -> tuple[date, date] | None:
+    """The first and last day of the collection's time property, cached per data version."""
+    if c.time_sql is None:
+        return None
+    key = f"{c.id}|{version}"
+    cached = _periods.get(key)
+    if cached is not None:
+        return cached
+    first, last = session.execute(
+        text(f"SELECT min({c.time_sql}), max({c.time_sql}) FROM {c.from_sql}")
+    ).one()
+    value = None if first is None else (first, last)
+    _periods.put(key, value)
     return value

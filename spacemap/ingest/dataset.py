@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 
 from geodata import built_path
 from spacemap import models
-from spacemap.store import areas, districts, industries, loads, parks, stations, tenants, units
+from spacemap.store import (
+    areas,
+    audit,
+    districts,
+    industries,
+    loads,
+    parks,
+    stations,
+    tenants,
+    units,
+)
 from spacemap.store.common import point_ewkt, provenance_counts
 
 Progress = Callable[[str], None]
@@ -170,14 +180,13 @@ def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
         "source": r.source, "is_estimate": _flag(r.is_estimate),
         "is_synthetic": _flag(r.is_synthetic),
     } for r in u.itertuples()]  # fmt: skip
-    # Once the bureau has approved space in a unit, the workflow owns its availability: a reload
-    # keeps the database's figure instead of resetting it to the dataset's.
-    owned = units.available_by_code(session, units.codes_with_approvals(session))
-    for row in unit_rows:
-        if row["code"] in owned:
-            row["available_m2"] = owned[row["code"]]
+    # Space the bureau approved through spacemap stays let: the dataset's free area is reduced
+    # by it where the dataset does not count it, with an audit entry per unit.
+    reconciled = units.reconcile_with_approvals(session, unit_rows)
     units.delete_synthetic_except(session, set(u["code"]))
     unit_ids = units.upsert_units(session, unit_rows)
+    for change in reconciled:
+        audit.record_reconciled(session, audit.SYSTEM, change, "spacemap load", unit_ids)
     t = _csv("tenants.csv")
     tenant_rows = [{
         "name": r.name, "park_id": park_ids[r.park_code],
@@ -219,6 +228,7 @@ def load_dataset(
     sha = dataset_sha256()
     if not force and loads.last_loaded_sha256(session) == sha:
         return LoadResult(True, sha, provenance_counts(session, TABLES))
+    units.lock_for_bulk_write(session)
     say("districts, zones, areas / 行政区、轴翼、片区")
     area_ids = _load_geography(session)
     say("industries and whitelists / 产业分类与正面清单")

@@ -104,7 +104,10 @@ class AuditEntry(Base):
     """One state change: who, when, what it was before and after, and why. Append-only."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (CheckConstraint(f"entity IN ({sql_in(AUDIT_ENTITIES)})", name="entity"),)
+    __table_args__ = (
+        CheckConstraint(f"entity IN ({sql_in(AUDIT_ENTITIES)})", name="entity"),
+        Index("ix_audit_log_action_at", "action", "at"),  # the sign-in throttle's count
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(

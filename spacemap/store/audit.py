@@ -54,6 +54,19 @@ def record(
     )
 
 
+def record_reconciled(
+    session: Session, actor: Actor, change: Any, source: str, unit_ids: dict[str, int]
+) -> None:
+    """A unit's free area stored lower than its register said, because of approvals."""
+    record(
+        session, actor, "unit", change.code, "reconcile", unit_id=unit_ids[change.code],
+        before={"register_available_m2": change.register_m2},
+        after={"available_m2": change.stored_m2, "approved_m2": change.approved_m2},
+        reason=f"{source}: register {change.register_m2:g} m² free − {change.approved_m2:g} m² "
+        "approved through spacemap",
+    )  # fmt: skip
+
+
 def for_application(session: Session, application_id: int) -> list[AuditEntry]:
     return list(
         session.scalars(

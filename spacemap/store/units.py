@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, text
@@ -21,22 +22,52 @@ def unit_codes(session: Session) -> set[str]:
     return set(id_map(session, SpaceUnit, "code"))
 
 
-def codes_with_approvals(session: Session) -> set[str]:
-    return set(
-        session.scalars(
-            text(
-                "SELECT DISTINCT u.code FROM space_units u JOIN applications a "
-                "ON a.unit_id = u.id WHERE a.status = 'approved'"
-            )
-        )
-    )
+def lock_for_bulk_write(session: Session) -> None:
+    """Before a load or an import writes many units: take the unit and park tables (in the order
+    every writer takes their rows: units, then parks), so a bulk write waits for approvals in
+    flight and they wait for it, instead of deadlocking row by row (``spacemap.review``)."""
+    session.execute(text("LOCK TABLE space_units, parks IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def available_by_code(session: Session, codes: set[str]) -> dict[str, float]:
+@dataclass(frozen=True)
+class Reconciled:
+    """A unit whose register figure could not be stored as given: the bureau approved space in
+    it through spacemap that the register does not account for."""
+
+    code: str
+    register_m2: float
+    approved_m2: float
+    stored_m2: float
+
+
+def approved_by_code(session: Session, codes: Sequence[str]) -> dict[str, float]:
     rows = session.execute(
-        select(SpaceUnit.code, SpaceUnit.available_m2).where(SpaceUnit.code.in_(list(codes)))
+        text(
+            "SELECT u.code, sum(a.requested_m2) FROM space_units u JOIN applications a "
+            "ON a.unit_id = u.id WHERE a.status = 'approved' AND u.code = ANY(:codes) "
+            "GROUP BY u.code"
+        ),
+        {"codes": list(codes)},
     )
-    return {code: float(available) for code, available in rows}
+    return {code: float(total) for code, total in rows}
+
+
+def reconcile_with_approvals(session: Session, rows: Sequence[dict[str, Any]]) -> list[Reconciled]:
+    """Free area from a register (a load or an import) against what spacemap has approved.
+
+    What is free can never exceed capacity minus the approved area (the ledger trigger refuses
+    it): a register that does not know of our approvals is reduced to that, and each such unit
+    is returned so the caller can audit what changed and why. A register that already counts
+    them (free ≤ capacity − approved) is stored as it says."""
+    approved = approved_by_code(session, [r["code"] for r in rows])
+    out = []
+    for row in rows:
+        taken = approved.get(row["code"], 0.0)
+        room = max(0.0, round(float(row["capacity_m2"]) - taken, 2))
+        if taken and float(row["available_m2"]) > room:
+            out.append(Reconciled(row["code"], float(row["available_m2"]), taken, room))
+            row["available_m2"] = room
+    return out
 
 
 def delete_synthetic_except(session: Session, keep_codes: set[str]) -> int:

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from spacemap import signin
 from spacemap.i18n import _
+from spacemap.signin import Client
 from spacemap.store import users
 from web.pages.common import (
     COOKIE,
@@ -16,6 +18,7 @@ from web.pages.common import (
     page_router,
     render,
     safe_next,
+    set_session_cookie,
 )
 
 router = page_router()
@@ -43,7 +46,17 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    user = users.authenticate(session, username, password)
+    client = Client(request.client.host if request.client else "unknown")
+    try:
+        user = signin.sign_in(session, username, password, client)
+    except signin.Throttled as exc:
+        refused = render(
+            request, "login.html", None, next=safe_next(next), title=_("Sign in"),
+            error=_("Too many failed sign-ins; try again in %(s)d seconds.", s=exc.retry_after_s),
+        )  # fmt: skip
+        refused.status_code = 429
+        refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
     if user is None:
         return render(
             request,
@@ -55,15 +68,16 @@ def login(
         )
     token, _expires = users.issue_token(session, user)
     reply = RedirectResponse(safe_next(next), status_code=303)
-    reply.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    set_session_cookie(reply, request, token)
     return reply
 
 
 @router.post("/logout")
-def logout(request: Request, session: DB) -> RedirectResponse:
+def logout(request: Request, session: DB, actor: PageActor) -> RedirectResponse:
     token = request.cookies.get(COOKIE)
-    if token:
-        users.revoke_token(session, token)
+    if token and actor is not None:
+        client = Client(request.client.host if request.client else "unknown")
+        signin.sign_out(session, actor, token, client)
     reply = RedirectResponse("/", status_code=303)
     reply.delete_cookie(COOKIE)
     return reply

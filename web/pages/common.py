@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import folium
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -165,6 +165,19 @@ def render(request: Request, name: str, actor: Actor | None, **context: Any) -> 
     if "title" not in context:  # pages not yet moved to the catalog (title_zh/title_en)
         context["title"] = context.get("title_zh" if locale == "zh" else "title_en", "")
     return templates.TemplateResponse(request, name, {**base, **context})
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+SESSION_HOURS = 12
+
+
+def set_session_cookie(reply: Response, request: Request, token: str) -> None:
+    """The sign-in cookie: HttpOnly, SameSite=Strict, and Secure unless we are on localhost
+    (``SPACEMAP_COOKIE_SECURE`` overrides)."""
+    mode = get_settings().cookie_secure
+    secure = mode == "true" or (mode == "auto" and request.url.hostname not in LOCAL_HOSTS)
+    reply.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure,
+                     max_age=SESSION_HOURS * 3600)  # fmt: skip
 
 
 def login_redirect(request: Request, target: str | None = None) -> RedirectResponse:
