@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 SERVICE_USER = "postgres"
-ENSURE_SCRIPT = "scripts/ensure-scale-tools.sh"
+ENSURE = "make scale-tools"  # = sh scripts/ensure-packages.sh pgbouncer nginx docker-compose
 
 
 class ScaleError(RuntimeError):
@@ -64,7 +64,7 @@ def binary(name: str, *extra_dirs: Path) -> Path:
     found = shutil.which(name)
     if found:
         return Path(found)
-    raise ScaleError(f"{name} is not installed; run: sh {ENSURE_SCRIPT}")
+    raise ScaleError(f"{name} is not installed; run: {ENSURE}")
 
 
 def run(argv: list[str | Path], env: dict[str, str] | None = None) -> str:

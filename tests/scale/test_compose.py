@@ -22,7 +22,7 @@ def _compose(*args: str) -> str:
     elif subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         cmd = ["docker", "compose", *args]
     else:
-        pytest.fail("no Compose: `sh scripts/ensure-scale-tools.sh` installs Debian's")
+        pytest.fail("no Compose: `make scale-tools` installs Debian's")
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
