@@ -13,6 +13,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spacemap.database import Busy, contention
@@ -191,7 +192,7 @@ async def _data_error(request: Request, exc: DataError) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    if contention(exc):  # a lost lock race outside a retried transaction
+    if contention(exc) or isinstance(exc, PoolTimeout):  # lost a lock race, or no connection
         return await _busy(request, Busy())
     log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")})
     return problem_response(request, 500, "服务器内部错误，已记录 / internal error, logged")

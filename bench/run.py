@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from bench import maps as bench_maps
 from bench import peer as peer_bench
 from bench import scale as scale_bench
+from bench import signin as signin_bench
 from bench.shenzhen import generate, prepare
 from matching.allocate import Edges, deferred_acceptance, greedy, optimal
 from matching.match import match, near_misses
@@ -153,6 +154,10 @@ def main() -> None:
         scaled = scale_bench.run(args.scale_requests)
         scale_lines = scale_bench.section(scaled, args.scale_requests, 8)
         print("\n".join(scale_lines), flush=True)
+    flood = signin_bench.measure(url)
+    print(f"sign-in flood: /health p50 {flood['idle_p50']:.1f} ms idle, "
+          f"{flood['flood_p50']:.1f} ms during (max {flood['flood_max']:.1f}); {flood['codes']}; "
+          f"RSS {flood['rss_before']:.0f} → {flood['rss_after']:.0f} MiB", flush=True)  # fmt: skip
     alloc = {size: bench_allocation(*size) for size in [(1000, 10000), (10000, 100000)]}
     for (n_a, n_u), res in alloc.items():
         for name, (secs, obj) in res.items():
@@ -160,9 +165,8 @@ def main() -> None:
     engine.dispose()
     plots = plot(rows, map_rows, peer, args.output.parent / "bench")
     minutes = (time.perf_counter() - started) / 60
-    text_out = render(
-        rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes, scale_lines
-    )
+    text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes,
+                      flood, scale_lines)  # fmt: skip
     args.output.write_text(text_out, encoding="utf-8")
     print(f"wrote {args.output} in {minutes:.1f} min")
 
@@ -220,7 +224,7 @@ def plot(rows, map_rows, peer, folder: Path) -> list[Path]:
 
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
-           minutes=0.0, scale_lines=()) -> str:  # fmt: skip
+           minutes=0.0, flood=None, scale_lines=()) -> str:  # fmt: skip
     lines = [
         "# Benchmarks / 性能基准",
         "",
@@ -263,6 +267,7 @@ def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT /
         "",
         *peer_section(peer, workers),
         *map_section(map_rows),
+        *signin_bench.section(flood),
         *scale_lines,
         *[f"![{p.stem}]({p.relative_to(docs).as_posix()})" for p in plots],
         "",

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata import built_path, sources_path
-from geodata.area_polygons import METHOD, METRIC_CRS, area_polygons
+from geodata import built_path, sources_path, whitelists
+from geodata.area_polygons import METHOD, METRIC_CRS, part_polygons
 from geodata.citations import cite
 from geodata.synthetic import GENERATOR, assumptions_dict, generate
 from spacemap.coords import gcj02_to_wgs84, geometry_to_wgs84
@@ -123,6 +123,18 @@ def build_stations(futian: shapely.Geometry) -> gpd.GeoDataFrame:
     return keep[[*cols, "geometry"]].sort_values("name_zh").reset_index(drop=True)
 
 
+def _placement(placed_by: str, error: str) -> str:
+    if placed_by == "address":
+        return (
+            f"位置为估算（据地址与最近地铁站，±{error} m）/ location estimated from the address "
+            f"and nearest metro station, ±{error} m"
+        )
+    return (
+        f"文件未给出地址，位置为估算（置于{placed_by}站附近，±{error} m）/ no address in the "
+        f"documents: placed near {placed_by} station, ±{error} m"
+    )
+
+
 def build_parks() -> gpd.GeoDataFrame:
     src = _read_csv("parks.csv")
     lng, lat = gcj02_to_wgs84(src["lng_gcj02"].astype(float), src["lat_gcj02"].astype(float))
@@ -134,6 +146,7 @@ def build_parks() -> gpd.GeoDataFrame:
             "area_code": src["area_code"],
             "area_is_estimate": src["area_is_estimate"] == "true",
             "park_type": src["park_type"],
+            "status": src["status"],
             "operator": src["operator"],
             "address": src["address"],
             "land_area_m2": src["land_area_m2"].map(_num),
@@ -144,11 +157,11 @@ def build_parks() -> gpd.GeoDataFrame:
             "figures_zh": src["figures_zh"],
             "figures_en": src["figures_en"],
             "location_error_m": src["location_error_m"].astype(float),
-            "industries": src["industries"],
             "source": [
-                f"{cite(s)}; 位置为估算（据地址与最近地铁站，±{e} m）/ "
-                f"location estimated from address and nearest metro station, ±{e} m"
-                for s, e in zip(src["source"], src["location_error_m"], strict=True)
+                f"{cite(s)}; {_placement(p, e)}"
+                for s, p, e in zip(
+                    src["source"], src["placed_by"], src["location_error_m"], strict=True
+                )
             ],
             "is_estimate": True,
             "is_synthetic": False,
@@ -157,28 +170,96 @@ def build_parks() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(parks, geometry=gpd.points_from_xy(lng, lat), crs="EPSG:4326")
 
 
-def build_areas(
+INFERRED_TAG_SOURCE = (
+    "spacemap 推断（理由见 reason）/ spacemap inference (see reason): "
+    "geodata/sources/park_industries.csv"
+)
+
+
+def build_park_industries(parks: pd.DataFrame) -> pd.DataFrame:
+    """Each park's fields, each documented (cited, quoted) or inferred (with the reason)."""
+    src = _read_csv("park_industries.csv")
+    unknown = sorted(set(src.park_code) - set(parks.code))
+    if unknown:
+        raise ValueError(f"park_industries.csv names unknown parks: {unknown}")
+    documented = src.basis == "documented"
+    out = pd.DataFrame(
+        {
+            "park_code": src.park_code,
+            "industry_code": src.industry_code,
+            "basis": src.basis,
+            "quote": src.quote,
+            "reason_zh": src.reason_zh,
+            "reason_en": src.reason_en,
+            "source": [
+                cite(s) if d else INFERRED_TAG_SOURCE
+                for s, d in zip(src.source, documented, strict=True)
+            ],
+            "is_estimate": ~documented,
+            "is_synthetic": False,
+        }
+    )
+    return out.sort_values(["park_code", "industry_code"], ignore_index=True)
+
+
+def build_area_parts(
     parks: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, futian: shapely.Geometry
 ) -> gpd.GeoDataFrame:
-    src = _read_csv("areas.csv")
+    parts = _read_csv("area_parts.csv")
+    anchors = _read_csv("area_anchors.csv")
     by_name = stations.set_index("name_zh").geometry
-    anchors = [(p.area_code, p.geometry) for p in parks.itertuples()]
-    for row in src.itertuples():
-        for name in row.anchor_stations.split(";"):
-            if name not in by_name.index:
-                raise ValueError(f"area {row.code}: anchor station {name!r} not in station list")
-            anchors.append((row.code, by_name[name]))
-    seen: set[tuple[float, float]] = set()
-    unique = []
-    for code, geom in anchors:  # Voronoi needs distinct points; first anchor wins
-        if (geom.x, geom.y) not in seen:
-            seen.add((geom.x, geom.y))
-            unique.append((code, geom))
+    missing = sorted(set(anchors.station) - set(by_name.index))
+    if missing:
+        raise ValueError(f"area_anchors.csv: stations not in the station list: {missing}")
+    rows = [(a.part_code, "station", a.basis, by_name[a.station]) for a in anchors.itertuples()]
+    station_parts = anchors.groupby("part_code").station.apply(list).to_dict()
+    part_area = dict(zip(parts.code, parts.area_code, strict=True))
+    for p in parks.itertuples():  # a carrier anchors the part of its area nearest to it
+        candidates = [c for c, a in part_area.items() if a == p.area_code]
+        nearest = min(
+            candidates,
+            key=lambda c: min(by_name[s].distance(p.geometry) for s in station_parts[c]),
+        )
+        rows.append((nearest, "carrier", "named", p.geometry))
     frame = gpd.GeoDataFrame(
-        {"area_code": [c for c, _ in unique]}, geometry=[g for _, g in unique], crs="EPSG:4326"
+        {
+            "part_code": [r[0] for r in rows],
+            "kind": [r[1] for r in rows],
+            "basis": [r[2] for r in rows],
+        },
+        geometry=[r[3] for r in rows],
+        crs="EPSG:4326",
     )
-    polygons = area_polygons(frame, futian)
-    out = src.drop(columns=["anchor_stations"]).copy()
+    free = stations[~stations.name_zh.isin(anchors.station)].geometry
+    shapes = part_polygons(frame, free, futian)
+    out = parts.drop(columns=["note"]).copy()
+    out["note_zh"] = parts["note"]
+    out["boundary_error_m"] = [shapes[c].boundary_error_m for c in out.code]
+    out["boundary_quality"] = [shapes[c].boundary_quality for c in out.code]
+    out["anchors"] = [";".join(station_parts[c]) for c in out.code]
+    out["geom_method"] = METHOD
+    out["source"] = [
+        f"{cite(s)}（所属轴翼 / zone）; 边界为估算 / boundary is an estimate (see geom_method)"
+        for s in parts["source"]
+    ]
+    out["is_estimate"] = True
+    out["is_synthetic"] = False
+    geoms = [_as_multi(shapes[c].geometry) for c in out.code]
+    return gpd.GeoDataFrame(out, geometry=geoms, crs="EPSG:4326")
+
+
+_QUALITY_ORDER = ("named", "partly_named", "chosen")
+
+
+def build_areas(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    src = _read_csv("areas.csv")
+    out = src.copy()
+    mine = {c: parts[parts.area_code == c] for c in src.code}
+    out["zones"] = [";".join(dict.fromkeys(mine[c].zone_code)) for c in src.code]
+    out["boundary_error_m"] = [float(mine[c].boundary_error_m.max()) for c in src.code]
+    out["boundary_quality"] = [
+        max(mine[c].boundary_quality, key=_QUALITY_ORDER.index) for c in src.code
+    ]
     out["geom_method"] = METHOD
     out["source"] = [
         f"{cite(s)}（定位与主导产业 / positioning and lead industries）; "
@@ -187,17 +268,17 @@ def build_areas(
     ]
     out["is_estimate"] = True
     out["is_synthetic"] = False
-    geoms = [_as_multi(polygons[c]) for c in out["code"]]
+    geoms = [_as_multi(shapely.union_all(mine[c].geometry)) for c in src.code]
     return gpd.GeoDataFrame(out, geometry=geoms, crs="EPSG:4326")
 
 
-def build_zones(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def build_zones(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     src = _read_csv("zones.csv")
-    geoms = [_as_multi(shapely.union_all(areas[areas.zone_code == c].geometry)) for c in src.code]
+    geoms = [_as_multi(shapely.union_all(parts[parts.zone_code == c].geometry)) for c in src.code]
     out = src.copy()
     out["source"] = [
-        f"{cite(s)}; 边界为所辖片区估算边界之并 / boundary is the union of its areas' estimated "
-        "boundaries"
+        f"{cite(s)}; 边界为所辖片区估算边界之并 / boundary is the union of its area parts' "
+        "estimated boundaries"
         for s in src["source"]
     ]
     out["is_estimate"] = True
@@ -219,12 +300,39 @@ def build_taxonomy() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     )
     relations["is_estimate"] = True
     relations["is_synthetic"] = False
-    whitelist = _read_csv("area_whitelist.csv")
-    whitelist["is_lead"] = whitelist["is_lead"] == "true"
-    whitelist["source"] = whitelist["source"].map(cite)
-    whitelist["is_estimate"] = False
-    whitelist["is_synthetic"] = False
+    entries = whitelists.whitelist()
+    unknown = sorted({e.industry_code for e in entries} - set(industries.code))
+    if unknown:
+        raise ValueError(f"whitelist_mapping.csv maps to unknown sectors: {unknown}")
+    whitelist = pd.DataFrame(
+        {
+            "area_code": [e.area_code for e in entries],
+            "industry_code": [e.industry_code for e in entries],
+            "is_lead": [e.is_lead for e in entries],
+            "wording": ["；".join(e.wordings) for e in entries],
+            "source": [cite("; ".join(e.sources)) for e in entries],
+            "is_estimate": False,
+            "is_synthetic": False,
+        }
+    )
     return industries, relations, whitelist
+
+
+def build_indicators() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plans' targets and actuals as dated series, each value with its citation."""
+    indicators = _read_csv("indicators.csv")
+    indicators["source"] = indicators["source"].map(cite)
+    indicators["is_estimate"] = False
+    indicators["is_synthetic"] = False
+    values = _read_csv("indicator_values.csv")
+    unknown = sorted(set(values.indicator_code) - set(indicators.code))
+    if unknown:
+        raise ValueError(f"indicator_values.csv names unknown indicators: {unknown}")
+    values["citation"] = values["source"]
+    values["source"] = values["source"].map(cite)
+    values["is_estimate"] = False
+    values["is_synthetic"] = False
+    return indicators, values.sort_values(["indicator_code", "year", "kind", "as_of"])
 
 
 def _sha256(path: Path) -> str:
@@ -245,19 +353,23 @@ def build(out: Path | None = None) -> dict[str, object]:
     futian = districts[districts.is_futian].geometry.iloc[0]
     stations = build_stations(futian)
     parks = build_parks()
-    areas = build_areas(parks, stations, futian)
-    zones = build_zones(areas)
+    park_industries = build_park_industries(parks)
+    parts = build_area_parts(parks, stations, futian)
+    areas = build_areas(parts)
+    zones = build_zones(parts)
     industries, relations, whitelist = build_taxonomy()
+    indicators, indicator_values = build_indicators()
 
     gen_parks = pd.DataFrame(parks.drop(columns="geometry"))
-    gen_parks["industries"] = gen_parks["industries"].str.split(";")
+    tags = park_industries.groupby("park_code").industry_code.apply(list)
+    gen_parks["industries"] = gen_parks["code"].map(tags)
     gen_parks["lng"] = parks.geometry.x.round(7)
     gen_parks["lat"] = parks.geometry.y.round(7)
-    generated = generate(gen_parks, industries, relations)
+    generated = generate(gen_parks, industries, relations, whitelists.admitted())
     units = generated.units.assign(source=UNIT_SOURCE, is_estimate=True, is_synthetic=True)
     tenants = generated.tenants.assign(
         source=[
-            f"{GENERATOR}; {b}" if s else f"{cite('003 一(三)')}; {b}"
+            f"{GENERATOR}; {b}" if s else f"{cite('003 一(三)2')}; {b}"
             for s, b in zip(generated.tenants.is_synthetic, generated.tenants.basis, strict=True)
         ],
         is_estimate=True,
@@ -270,37 +382,41 @@ def build(out: Path | None = None) -> dict[str, object]:
     for name, frame in [
         ("districts.geojson", districts),
         ("zones.geojson", zones),
+        ("area_parts.geojson", parts),
         ("areas.geojson", areas),
         ("parks.geojson", parks),
         ("stations.geojson", stations),
     ]:
         _write_geojson(out, name, props(frame), list(frame.geometry))
-    for name, frame in [
+    tables = [
         ("industries.csv", industries),
         ("industry_relations.csv", relations),
         ("area_whitelist.csv", whitelist),
+        ("park_industries.csv", park_industries),
+        ("indicators.csv", indicators),
+        ("indicator_values.csv", indicator_values),
         ("space_units.csv", units),
         ("tenants.csv", tenants),
-    ]:
+    ]
+    for name, frame in tables:
         _write_csv(out, name, frame)
 
     files = sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
+    counts = {
+        "districts": len(districts),
+        "zones": len(zones),
+        "area_parts": len(parts),
+        "areas": len(areas),
+        "parks": len(parks),
+        "stations": len(stations),
+        **{name.removesuffix(".csv"): len(frame) for name, frame in tables},
+        "legacy_tenants": int(tenants.is_legacy.sum()),
+    }
     manifest = {
         "generator": GENERATOR,
         "assumptions": assumptions_dict(),
         "listed_space_by_park": generated.listed_space,
-        "counts": {
-            "districts": len(districts),
-            "zones": len(zones),
-            "areas": len(areas),
-            "parks": len(parks),
-            "stations": len(stations),
-            "industries": len(industries),
-            "industry_relations": len(relations),
-            "area_whitelist": len(whitelist),
-            "space_units": len(units),
-            "tenants": len(tenants),
-        },
+        "counts": counts,
         "inputs_sha256": {
             f"sources/{p.relative_to(sources_path()).as_posix()}": _sha256(p)
             for p in _source_files()

@@ -26,5 +26,5 @@ def cite(short: str) -> str:
         if not match or match.group(1) not in _DOCS:
             raise ValueError(f"unknown document in citation {piece!r}")
         doc_id, section = match.groups()
-        parts.append(f"《{_DOCS[doc_id]['title_zh']}》(seeds/{doc_id}) {section}".strip())
+        parts.append(f"《{_DOCS[doc_id]['title_zh']}》(documents/{doc_id}) {section}".strip())
     return "; ".join(parts)

@@ -22,7 +22,11 @@ from functools import cache
 
 from geodata import sources_path
 
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:多|余)?\s*(万|亿)?")
+_CN_NUMBER = re.compile(r"[零一二两三四五六七八九十百千]+")
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}  # fmt: skip
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _SCALE = {None: 1, "万": 10_000, "亿": 100_000_000}
 _SPACE = re.compile(r"\s+")
 
@@ -77,12 +81,28 @@ def figure(subject: str, field: str) -> Figure:
     return found[0]
 
 
+def _chinese_number(text: str) -> int:
+    """'七' -> 7, '十三' -> 13, '二十' -> 20, '一百零五' -> 105."""
+    total, digit = 0, None
+    for char in text:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[char]
+            digit = None
+    return total + (digit or 0)
+
+
 def written_value(as_written: str) -> float:
-    """'约 1.3 万平方米' -> 13000.0; '64 家' -> 64.0 (the first number and its 万/亿 scale)."""
+    """'约 1.3 万平方米' -> 13000.0; '64 家' -> 64.0; '十三层' -> 13.0 (the first number, in
+    digits or Chinese numerals, and its 万/亿 scale)."""
     match = _NUMBER.search(as_written)
-    if match is None:
+    if match is not None:
+        return float(match.group(1)) * _SCALE[match.group(2)]
+    chinese = _CN_NUMBER.search(as_written)
+    if chinese is None:
         raise ValueError(f"no number in {as_written!r}")
-    return float(match.group(1)) * _SCALE[match.group(2)]
+    return float(_chinese_number(chinese.group(0)))
 
 
 _OPS = {

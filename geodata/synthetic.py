@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from geodata.figures import figure
+
 SEED = 440304  # Futian's administrative code
 
-GENERATOR = "spacemap geodata.synthetic v1 (seed 440304)"
+GENERATOR = "spacemap geodata.synthetic v2 (seed 440304)"
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,6 @@ class Assumptions:
     )  # listed space for parks whose documents give no figure
     vacancy: tuple[float, float] = (0.15, 0.35)  # share of units left vacant
     occupancy_undocumented: float = 0.7  # share of units let where no firm count is documented
-    loop_projects: int = 150  # 003: "150+" landed or negotiating projects in the Loop
     loop_parks: tuple[str, ...] = (
         "sz_hk_tech_park",
         "biomed_park",
@@ -154,26 +155,36 @@ def listed_space(park: pd.Series, a: Assumptions = ASSUMPTIONS) -> tuple[float, 
     return a.assumed_space_by_type[park["park_type"]], "assumed (no figure in the documents)"
 
 
+def _count(subject: str, field: str) -> int:
+    """A documented count from ``sources/figures.csv`` (the generator invents no totals)."""
+    return int(figure(subject, field).value)
+
+
 def _tenant_plan(parks: pd.DataFrame, rng: np.random.Generator) -> dict[str, list[tuple[str, str]]]:
     """Per park, a list of (status, programme) for each tenant the documents account for."""
     plan: dict[str, list[tuple[str, str]]] = {}
     for code, p in parks.set_index("code").iterrows():
         firms = p["documented_firms"]
-        if code == "fintech_city":  # 001 二(二): 18 / 17 / 10 / 19
+        if code == "fintech_city":  # 001 二(二): own offices / accelerator / incubator / hosted
+            fig = f"parks/{code}"
             plan[code] = (
-                [("in_unit", "自有办公 own office")] * 18
-                + [("in_unit", "平安科技加速器 Ping An Technology accelerator")] * 17
-                + [("in_unit", "中信网安孵化器 CITIC Cyber Security incubator")] * 10
-                + [("hosted", "托管/等待入驻 hosted or waiting")] * 19
+                [("in_unit", "自有办公 own office")] * _count(fig, "firms_own_office")
+                + [("in_unit", "平安科技加速器 Ping An Technology accelerator")]
+                * _count(fig, "firms_accelerator")
+                + [("in_unit", "中信网安孵化器 CITIC Cyber Security incubator")]
+                * _count(fig, "firms_incubator")
+                + [("hosted", "托管/等待入驻 hosted or waiting")] * _count(fig, "firms_hosted")
             )
-        elif code == "blackark":  # 001 二(六): 11 signed, 8 moved in
-            plan[code] = [("in_unit", "")] * 8 + [("signed", "")] * 3
+        elif code == "blackark":  # 001 二(六): signed, of which moved in
+            moved_in = _count(f"parks/{code}", "firms_moved_in")
+            plan[code] = [("in_unit", "")] * moved_in + [("signed", "")] * (int(firms) - moved_in)
         elif pd.notna(firms):
             plan[code] = [("in_unit", "")] * int(firms)
     loop = [c for c in ASSUMPTIONS.loop_parks if c in set(parks["code"])]
+    projects = _count("areas/hetao", "loop_projects")  # 003: "150余个"
     shares = rng.dirichlet(np.ones(len(loop)) * 4)
-    counts = np.floor(shares * ASSUMPTIONS.loop_projects).astype(int)
-    counts[: ASSUMPTIONS.loop_projects - counts.sum()] += 1
+    counts = np.floor(shares * projects).astype(int)
+    counts[: projects - counts.sum()] += 1
     for code, n in zip(loop, counts, strict=True):
         plan[code] = [("in_unit", "")] * int(n)
     return plan
@@ -232,9 +243,20 @@ class Generated:
 
 
 def generate(
-    parks: pd.DataFrame, industries: pd.DataFrame, relations: pd.DataFrame, seed: int = SEED
+    parks: pd.DataFrame,
+    industries: pd.DataFrame,
+    relations: pd.DataFrame,
+    whitelist: dict[str, set[str]],
+    seed: int = SEED,
 ) -> Generated:
-    """``parks`` needs code, area_code, park_type, industries (list), lng, lat, space columns."""
+    """``parks`` needs code, area_code, park_type, status, industries (list), lng, lat and the
+    space columns; ``whitelist``: area code → the sectors its 正面清单 admits.
+
+    Tenants follow the whitelist: a tenant's sector is one of its park's fields, or a related
+    sector the area admits. The one exception is a park whose *documented* field is off its
+    area's list (a conflict the data report shows): its tenants in that field are kept and
+    flagged ``is_legacy``: the documents describe them, the whitelist does not admit them.
+    Planned carriers get no units and no tenants: no space is recorded for them."""
     a = ASSUMPTIONS
     rng = np.random.default_rng(seed)
     plan = _tenant_plan(parks, rng)
@@ -249,8 +271,12 @@ def generate(
     unit_rows, tenant_rows, listed = [], [], {}
     used_names: set[str] = set()
     for _, park in parks.sort_values("code").iterrows():
+        if park["status"] == "planned":
+            listed[park["code"]] = {"listed_m2": 0.0, "basis": "planned carrier: no space recorded"}
+            continue
         target, basis = listed_space(park)
         listed[park["code"]] = {"listed_m2": round(target, 1), "basis": basis}
+        admitted = whitelist.get(park["area_code"], set())
         tenants = plan.get(park["code"], [])
         in_unit = sum(1 for s, _ in tenants if s == "in_unit")
         vacancy = 1.0 - a.occupancy_undocumented if not tenants else float(rng.uniform(*a.vacancy))
@@ -304,8 +330,13 @@ def generate(
         for k, (status, programme) in enumerate(tenants):
             real = k < len(real_names)
             industry = str(rng.choice(focus_list))
-            if not real and rng.random() < a.related_industry_share and related.get(industry):
-                industry = str(rng.choice(sorted(related[industry])))
+            if not real and rng.random() < a.related_industry_share:
+                near = sorted(r for r in related.get(industry, []) if r in admitted)
+                if near:
+                    industry = str(rng.choice(near))
+            if real:
+                industry = "fashion_design"  # 003 一(三): 时装总部企业, fashion headquarters
+            legacy = industry not in admitted
             unit_i = next(slot) if status == "in_unit" else None
             stage = "mature" if real else str(rng.choice(STAGES, p=stage_p))
             area_m2 = float(sizes[unit_i]) if unit_i is not None else None
@@ -323,9 +354,19 @@ def generate(
                     "headcount": None if real else max(1, round((area_m2 or 40.0) / M2_PER_HEAD)),
                     "occupied_m2": None if real else area_m2,
                     "is_synthetic": not real,
-                    "basis": "named in 003 一(三); unit, stage and sector assigned by the generator"
-                    if real
-                    else basis_tenants,
+                    "is_legacy": legacy,
+                    "basis": (
+                        "named in 003 一(三)2 as a fashion headquarters; unit and stage assigned "
+                        "by the generator"
+                        if real
+                        else basis_tenants
+                    )
+                    + (
+                        f"; legacy tenant: {industry} is the park's documented field but not on "
+                        f"the {park['area_code']} whitelist (see the data conflict report)"
+                        if legacy
+                        else ""
+                    ),
                 }
             )
     return Generated(pd.DataFrame(unit_rows), pd.DataFrame(tenant_rows), listed)

@@ -43,7 +43,8 @@ def _rent(row: Mapping[str, Any], p: CompanyProfile) -> Msg:
 def _area(row: Mapping[str, Any], p: CompanyProfile) -> Msg:
     return _(
         "%(free).0f m² free for your %(low).0f–%(high).0f m² need.",
-        free=row["area_ratio"] * p.max_area_m2, low=p.min_area_m2, high=p.max_area_m2,
+        free=row.get("available_m2", row["area_ratio"] * p.max_area_m2),  # the unit's own
+        low=p.min_area_m2, high=p.max_area_m2,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from spacemap.config import get_settings
+from spacemap.datareport import data_app
 from spacemap.scale.cli import scale_app
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ users_app = typer.Typer(help="用户 / User accounts (roles: company, reviewer, 
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
+app.add_typer(data_app, name="data")
 app.add_typer(scale_app, name="scale")  # docs/SCALING.md: the scale stack on one machine
 
 console = Console()

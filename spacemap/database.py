@@ -36,9 +36,15 @@ def connect_args() -> dict[str, object]:
     return {**CONNECT_ARGS, "connect_timeout": CONNECT_TIMEOUT_S}
 
 
+# As many connections as the server has request threads (AnyIO's default pool: 40), so a busy
+# process queues at its thread pool, not inside the connection pool.
+POOL_SIZE, POOL_OVERFLOW = 10, 30
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args())
+    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args(),
+                         pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)  # fmt: skip
 
 
 def get_engine() -> Engine:
@@ -84,21 +90,37 @@ def contention(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
-def transaction(work: Callable[[Session], T], engine: Engine | None = None) -> T:
+def transaction(
+    work: Callable[[Session], T], engine: Engine | None = None, session: Session | None = None
+) -> T:
     """Run ``work`` in one transaction, again (up to ``ATTEMPTS`` times, with jittered backoff)
     if it loses a deadlock or a serialization conflict; ``Busy`` if it never gets through.
 
-    Every state change goes through here, so a lost race costs a retry, not an error page."""
+    Every state change goes through here, so a lost race costs a retry, not an error page. Given
+    the request's own ``session``, it ends that session's reading transaction and runs the work
+    on it (committing each attempt), so a request never holds two pooled connections at once."""
+    if session is not None:
+        session.commit()
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with session_scope(engine) as session:
-                return work(session)
+            if session is None:
+                with session_scope(engine) as own:
+                    return work(own)
+            result = work(session)
+            session.commit()
+            return result
         except DBAPIError as exc:
+            if session is not None:
+                session.rollback()
             if not contention(exc):
                 raise
             if attempt == ATTEMPTS:
                 raise Busy() from exc
             time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        except BaseException:
+            if session is not None:
+                session.rollback()
+            raise
     raise AssertionError("unreachable")
 
 

@@ -188,13 +188,15 @@ def with_standby_fallback(session: Session, work: Callable[[Session], T]) -> T:
     """A read that belongs on the primary (who is signed in: a revoked token counts at once),
     answered by the standby while the primary cannot be reached, so reads keep working."""
     try:
-        return work(session)
+        found = work(session)
     except DBAPIError as exc:
         if not (unreachable(exc) and has_standby()):
             raise
         session.rollback()
         with read_scope() as fallback:
             return work(fallback)
+    session.commit()  # the lookup is done: its pooled connection goes back at once
+    return found
 
 
 def primary_lsn() -> str | None:

@@ -4,7 +4,8 @@ Each password check costs 64 MiB and tens of milliseconds of Argon2 — the poin
 guessing, and a lever for anyone flooding the sign-in form. So:
 
 - at most ``HASH_SLOTS`` checks run at once in a process (a semaphore); a request that cannot get
-  a slot within ``SLOT_WAIT_S`` is told to come back, instead of queueing memory and threads;
+  a slot within ``SLOT_WAIT_S`` is told to come back, instead of queueing memory and threads,
+  and no database connection is held while a password is hashed;
 - recent failures are counted in the database (shared by every API process): more than
   ``ACCOUNT_LIMIT`` for an account, or ``ADDRESS_LIMIT`` from one client address, within
   ``WINDOW`` and further tries are refused (``Throttled``, HTTP 429 with Retry-After) without
@@ -24,12 +25,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from spacemap.database import transaction
-from spacemap.models import User
 from spacemap.store import audit, users
 from spacemap.store.audit import Actor
 
 HASH_SLOTS = 2
-SLOT_WAIT_S = 3.0
+SLOT_WAIT_S = 0.5  # no slot this soon: answer "busy, retry" and free the thread
 WINDOW = dt.timedelta(minutes=15)
 ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 20
@@ -63,6 +63,15 @@ WHERE action = 'sign_in_failed' AND at > now() - make_interval(secs => :window)
 """
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    user_id: int
+    username: str
+    role: str
+    token: str
+    expires: dt.datetime
+
+
 def _check_throttle(session: Session, username: str, client: Client) -> None:
     row = session.execute(
         text(RECENT_FAILURES),
@@ -77,33 +86,46 @@ def _check_throttle(session: Session, username: str, client: Client) -> None:
             raise Throttled(max(1, math.ceil(wait)), by)
 
 
-def _record_failure(username: str, client: Client) -> None:
-    def write(session: Session) -> None:
-        actor = Actor(id=None, username=username[:64] or "?", role="anonymous")
-        audit.record(session, actor, "user", username[:64], "sign_in_failed",
-                     after={"client": client.address})  # fmt: skip
+def sign_in(username: str, password: str, client: Client) -> SignedIn | None:
+    """A new token if the password is right and no throttle applies; None if it is wrong.
 
-    transaction(write)
+    No database connection is held while the password is hashed: three short transactions
+    (check and look up; then either record the failure, or record the sign-in and issue the
+    token), so a flood of slow checks cannot starve the connection pool for everyone else."""
 
+    def look_up(session: Session) -> tuple[int, str, str, bool] | None:
+        _check_throttle(session, username, client)
+        user = users.by_username(session, username)
+        return None if user is None else (user.id, user.password_hash, user.role, user.is_active)
 
-def sign_in(session: Session, username: str, password: str, client: Client) -> User | None:
-    """The user, if the password is right and no throttle applies; None if it is wrong."""
-    _check_throttle(session, username, client)
+    found = transaction(look_up)
     if not _slots.acquire(timeout=SLOT_WAIT_S):
-        raise Throttled(int(SLOT_WAIT_S), "load")
+        raise Throttled(1, "load")
     try:
-        user = users.authenticate(session, username, password)
+        ok = users.check_password(found[1] if found else None, password)
     finally:
         _slots.release()
-    if user is None:
-        _record_failure(username, client)
+    if not ok or found is None or not found[3]:
+        transaction(lambda session: _record_failure(session, username, client))
         return None
-    actor = Actor(id=user.id, username=user.username, role=user.role)
-    audit.record(session, actor, "user", user.username, "sign_in", after={"client": client.address})
-    return user
+    user_id, _hash, role, _active = found
+
+    def issue(session: Session) -> SignedIn:
+        actor = Actor(id=user_id, username=username, role=role)
+        audit.record(session, actor, "user", username, "sign_in", after={"client": client.address})
+        token, expires = users.issue_token_for(session, user_id)
+        return SignedIn(user_id, username, role, token, expires)
+
+    return transaction(issue)
 
 
-def sign_out(session: Session, user: User | Actor, token: str, client: Client) -> None:
+def _record_failure(session: Session, username: str, client: Client) -> None:
+    actor = Actor(id=None, username=username[:64] or "?", role="anonymous")
+    audit.record(session, actor, "user", username[:64], "sign_in_failed",
+                 after={"client": client.address})  # fmt: skip
+
+
+def sign_out(session: Session, user: Actor, token: str, client: Client) -> None:
     users.revoke_token(session, token)
     actor = Actor(id=user.id, username=user.username, role=user.role)
     audit.record(session, actor, "user", user.username, "sign_out",

@@ -40,6 +40,40 @@ TENANT_STATUSES: dict[str, tuple[str, str]] = {
 
 ZONE_CODES = ("central_axis", "west_wing", "east_wing")
 
+PARK_STATUSES: dict[str, tuple[str, str]] = {
+    "operating": ("在运营", "operating"),
+    "planned": ("规划中（无空间记录）", "planned (no space recorded)"),
+}
+
+# How a park's field (park_industries) is known: the documents say it, we inferred it (with the
+# reason), or a register import supplied it.
+TAG_BASES: dict[str, tuple[str, str]] = {
+    "documented": ("文件记载", "documented"),
+    "inferred": ("推断", "inferred"),
+    "registered": ("登记导入", "from a register"),
+}
+
+# How an area part's boundary anchors were chosen (geodata/area_polygons.py).
+BOUNDARY_QUALITIES: dict[str, tuple[str, str]] = {
+    "named": ("锚点均为规划点名的地点", "every anchor is a place the plans name"),
+    "partly_named": ("部分锚点为规划点名的地点", "some anchors are places the plans name"),
+    "chosen": ("锚点由我们选定", "anchors chosen by us"),
+}
+
+INDICATOR_KINDS: dict[str, tuple[str, str]] = {
+    "actual": ("实际值", "actual"),
+    "target": ("目标值", "target"),
+}
+
+# Can the service measure an indicator itself, like with like?
+MEASURABLE: dict[str, tuple[str, str]] = {
+    "yes": ("可计量", "measurable"),
+    "partly": ("部分可计量", "partly measurable"),
+    "no": ("不可计量", "not measurable"),
+}
+
+INDICATOR_UNITS = ("m2", "count", "people", "percent", "cny")
+
 
 def sql_in(values: object) -> str:
     """Render a vocabulary as a SQL literal list for CHECK constraints."""

@@ -8,6 +8,7 @@ state. Tests that write get a session whose outer transaction is rolled back aft
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -145,7 +146,9 @@ def serving(database_url: str) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
-        os.unlink(log.name)
+        keep = ROOT / "test-artifacts" / "servers"  # read it when a test against a server fails
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.move(log.name, keep / f"serve-{port}.log")
 
 
 PASSWORD = "test-password-1"

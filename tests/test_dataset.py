@@ -46,27 +46,73 @@ def test_eight_areas_each_with_whitelist_and_citation(session: Session) -> None:
     assert len(rows) == 8
     for code, source, whitelist_size in rows:
         assert whitelist_size > 0, code
-        assert "《" in source and "seeds/" in source, code
+        assert "《" in source and "(documents/" in source, code
     uncited = scalar(
-        session, "SELECT count(*) FROM area_whitelist WHERE source NOT LIKE '%seeds/%'"
+        session, "SELECT count(*) FROM area_whitelist WHERE source NOT LIKE '%(documents/002)%'"
     )
     assert uncited == 0
 
 
-def test_areas_lie_in_their_zone_and_do_not_overlap(session: Session) -> None:
+def test_area_parts_make_up_areas_and_zones_without_overlap(session: Session) -> None:
     outside = scalar(
         session,
-        "SELECT count(*) FROM areas a JOIN zones z ON z.id = a.zone_id "
-        "WHERE NOT ST_Covers(ST_Buffer(z.geom::geography, 1)::geometry, a.geom)",
+        "SELECT count(*) FROM area_parts p JOIN zones z ON z.id = p.zone_id "
+        "WHERE NOT ST_Covers(ST_Buffer(z.geom::geography, 1)::geometry, p.geom)",
+    )
+    area_mismatch_m2 = scalar(
+        session,
+        "SELECT COALESCE(sum(ST_Area(ST_SymDifference(a.geom, u.geom)::geography)), 0) "
+        "FROM areas a JOIN (SELECT area_id, ST_Union(geom) AS geom FROM area_parts "
+        "GROUP BY area_id) u ON u.area_id = a.id",
     )
     overlap_m2 = scalar(
         session,
         "SELECT COALESCE(sum(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) "
-        "FROM areas a JOIN areas b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)",
+        "FROM area_parts a JOIN area_parts b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)",
     )
-    total_m2 = scalar(session, "SELECT sum(ST_Area(geom::geography)) FROM areas")
+    total_m2 = scalar(session, "SELECT sum(ST_Area(geom::geography)) FROM area_parts")
     assert outside == 0
-    assert overlap_m2 / total_m2 < 1e-6  # only centimetre slivers from coordinate rounding
+    assert area_mismatch_m2 / total_m2 < 1e-6 and overlap_m2 / total_m2 < 1e-6
+
+
+def test_meilin_caitian_is_one_area_in_two_zones_as_002_says(session: Session) -> None:
+    """002 §六(一): 梅林片区 on the central axis, 彩田北片区 in the east wing; §六(二)5: one
+    area."""
+    parts = session.execute(
+        text(
+            "SELECT p.code, z.code FROM area_parts p JOIN zones z ON z.id = p.zone_id "
+            "JOIN areas a ON a.id = p.area_id WHERE a.code = 'meilin' ORDER BY p.code"
+        )
+    ).all()
+    assert parts == [("caitian_north", "east_wing"), ("meilin", "central_axis")]
+    others = scalar(
+        session,
+        "SELECT count(*) FROM areas a WHERE a.code <> 'meilin' AND "
+        "(SELECT count(*) FROM area_parts p WHERE p.area_id = a.id) <> 1",
+    )
+    assert others == 0
+
+
+def test_every_area_part_has_its_own_estimate_radius_and_quality(session: Session) -> None:
+    rows = session.execute(
+        text("SELECT code, boundary_error_m, boundary_quality, is_estimate FROM area_parts")
+    ).all()
+    assert len(rows) == 9
+    for code, radius, quality, estimate in rows:
+        assert 500 <= radius <= 1000, code
+        assert quality in ("named", "partly_named", "chosen") and estimate is True, code
+    assert len({r[1] for r in rows}) > 3  # radii follow each part's anchors, not one constant
+
+
+def test_every_park_lies_in_its_area_and_its_areas_main_zone(session: Session) -> None:
+    outside = session.scalars(
+        text(
+            "SELECT p.code FROM parks p JOIN areas a ON a.id = p.area_id "
+            "WHERE NOT ST_Covers(a.geom, p.geom) OR NOT EXISTS (SELECT 1 FROM area_parts ap "
+            "WHERE ap.area_id = a.id AND ap.zone_id = a.zone_id AND ST_Covers(ap.geom, p.geom))"
+        )
+    ).all()
+    assert outside == []
 
 
 def test_futian_area_matches_the_official_figure(session: Session) -> None:
@@ -133,7 +179,8 @@ def test_units_never_exceed_a_parks_stated_space(session: Session) -> None:
             "FROM parks p JOIN space_units u ON u.park_id = p.id GROUP BY p.id"
         )
     ).all()
-    assert len(rows) == 29
+    operating = [r["code"] for r in _source_parks() if r["status"] == "operating"]
+    assert sorted(r[0] for r in rows) == sorted(operating)
     for code, low_cost, floor, total in rows:
         documented = low_cost or floor
         if documented is not None:
@@ -241,8 +288,9 @@ def test_no_station_near_futian_is_missing(session: Session) -> None:
 
 
 PROVENANCE_TABLES = [
-    "districts", "zones", "areas", "industries", "industry_relations", "area_whitelist", "parks",
-    "park_industries", "stations", "space_units", "tenants",
+    "districts", "zones", "areas", "area_parts", "industries", "industry_relations",
+    "area_whitelist", "parks", "park_industries", "stations", "space_units", "tenants",
+    "indicators", "indicator_values",
 ]  # fmt: skip
 
 
@@ -255,8 +303,9 @@ def test_every_row_says_where_it_came_from(session: Session, table: str) -> None
     ("table", "estimate", "synthetic"),
     [
         ("districts", False, False), ("stations", False, False), ("industries", False, False),
-        ("zones", True, False), ("areas", True, False), ("parks", True, False),
-        ("space_units", True, True),
+        ("zones", True, False), ("areas", True, False), ("area_parts", True, False),
+        ("parks", True, False), ("space_units", True, True), ("indicators", False, False),
+        ("indicator_values", False, False), ("area_whitelist", False, False),
     ],
 )  # fmt: skip
 def test_flags_say_what_is_estimated_or_synthetic(

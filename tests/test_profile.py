@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from matching.profile import CompanyProfile
+from spacemap.i18n import use_locale
 
 BASE = {
     "name": "测试企业", "industry": "ic", "stage": "startup", "headcount": 10,
@@ -14,7 +15,9 @@ BASE = {
 
 
 def errors(**changes: object) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as info:
+    """The messages in English, the language the assertions are written in (the default is
+    Chinese; without this the result depended on which test last set the language)."""
+    with use_locale("en"), pytest.raises(ValidationError) as info:
         CompanyProfile.model_validate({**BASE, **changes})
     return [(".".join(map(str, e["loc"])), e["msg"]) for e in info.value.errors()]
 

@@ -15,17 +15,20 @@ from typing import Any
 import branca.colormap as cm
 import folium
 from folium import plugins
+from markupsafe import Markup
 from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from spacemap.catalog.collections import COLLECTIONS
 from spacemap.catalog.queries import FeatureQuery, page
+from spacemap.i18n import Names, _, label
 from spacemap.store import stats
 from spacemap.store.units import unit_markers
 from spacemap.taxonomy import sectors
-from spacemap.vocab import PARK_TYPES
+from spacemap.vocab import BOUNDARY_QUALITIES, PARK_STATUSES, PARK_TYPES, TAG_BASES
 from web import escape as safe
 from web.basemaps import Basemap, display_geojson, to_display
+from web.escape import markup
 from web.legends import CategoricalLegend
 
 FUTIAN_CENTRE = (22.545, 114.045)
@@ -69,11 +72,6 @@ def base_map(
     return m
 
 
-def _sector_names(codes: list[str] | None) -> str:
-    names = sectors()
-    return "、".join(f"{names[c][0]} {names[c][1]}" if c in names else c for c in codes or [])
-
-
 def _location_note(props: dict[str, Any]) -> str:
     if props.get("is_estimate") and props.get("location_error_m"):
         return (
@@ -109,14 +107,28 @@ def _district_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
     return layer
 
 
+def _zone_members(session: Session) -> dict[str, str]:
+    """Zone code → its area parts by name (梅林 on the axis, 彩田北 in the east wing), so the
+    legend says what the zones table and the area popups say."""
+    members: dict[str, list[str]] = {}
+    for f in features(session, "areas")["features"]:
+        for part in f["properties"]["parts"] or []:
+            members.setdefault(part["zone"], []).append(
+                str(Names(part["name_zh"], part["name_en"]))
+            )
+    return {zone: "、".join(names) for zone, names in members.items()}
+
+
 def _zone_layers(session: Session, basemap: Basemap, m: folium.Map) -> None:
     zones = display_geojson(features(session, "zones"), basemap.datum)
+    members = _zone_members(session)
     CategoricalLegend(
         "一轴两翼 / one axis, two wings",
         [
             (
                 ZONE_COLORS.get(f["properties"]["code"], "#666"),
-                f"{f['properties']['name_zh']} / {f['properties']['name_en']}",
+                f"{f['properties']['name_zh']} / {f['properties']['name_en']}: "
+                f"{members.get(f['properties']['code'], '')}",
             )
             for f in zones["features"]
         ],
@@ -159,26 +171,71 @@ def _zone_layers(session: Session, basemap: Basemap, m: folium.Map) -> None:
 
 def _area_popup(p: dict[str, Any], availability: dict[str, Any]) -> str:
     a = availability.get(p["code"], {})
-    return (
-        f"<b>{escape(p['name_zh'])}</b><br><i>{escape(p['name_en'])}</i><br>"
-        f"<b>定位 / positioning:</b> {escape(p['positioning_zh'])}<br>"
-        f"<small>{escape(p['positioning_en'])}</small><br>"
-        f"<b>主导产业 / lead industries:</b> {escape(_sector_names(p['lead_industries']))}<br>"
-        f"<b>正面清单 / whitelist:</b> {escape(_sector_names(p['whitelist']))}<br>"
-        f"<b>可用 / available:</b> {a.get('available_m2', 0):,.0f} m² · "
-        f"<b>出租率 / occupancy:</b> {a.get('occupancy_pct', 0):.1f}%"
-        f"{' (合成单元 / synthetic units)' if a.get('units_synthetic') else ''}<br>"
-        f"<small>边界为估算 / estimated boundary: {escape(p['geom_method'])}</small>"
+    if a.get("space_recorded"):
+        space = markup(
+            "<b>{}</b> {} · <b>{}</b> {}{}",
+            _("Available:"),
+            f"{a['available_m2']:,.0f} m²",
+            _("Occupancy:"),
+            f"{a['occupancy_pct']:.1f}%",
+            _(" (synthetic units)") if a.get("units_synthetic") else "",
+        )
+    else:
+        space = markup("<b>{}</b>", _("No space recorded here"))
+    parts = Markup("; ").join(
+        markup(
+            "{} ({}): ±{} m, {}",
+            Names(part["name_zh"], part["name_en"]),
+            _zone_name(part["zone"]),
+            f"{part['boundary_error_m']:.0f}",
+            label(BOUNDARY_QUALITIES, part["boundary_quality"]),
+        )
+        for part in p.get("parts") or []
+    )
+    return str(
+        markup(
+            "<b>{}</b><br>{} {}<br><b>{}</b> {}<br><b>{}</b> {}<br>{}<br>"
+            "<small>{} {}<br>{}</small>",
+            Names(p["name_zh"], p["name_en"]),
+            _("Positioning:"),
+            Names(p["positioning_zh"], p["positioning_en"]),
+            _("Lead industries:"),
+            _sector_list(p["lead_industries"]),
+            _("Whitelist:"),
+            _sector_list(p["whitelist"]),
+            space,
+            _("Estimated boundary:"),
+            parts,
+            p.get("whitelist_source") or "",
+        )
     )
 
 
+def _sector_list(codes: list[str] | None) -> str:
+    return "、".join(label(sectors(), c) for c in codes or [])
+
+
+_ZONE_NAMES = {
+    "central_axis": Names("中轴", "Central axis"),
+    "west_wing": Names("西翼", "West wing"),
+    "east_wing": Names("东翼", "East wing"),
+}
+
+
+def _zone_name(code: str) -> Names | str:
+    return _ZONE_NAMES.get(code, code)
+
+
 def area_availability(session: Session) -> dict[str, dict[str, Any]]:
+    """Per area: available m² and occupancy, or ``space_recorded`` False (never 0 % occupied)."""
     out = {}
     for row in stats.areas(session):
         cap, avail = float(row["capacity_m2"]), float(row["available_m2"])
+        recorded = row["units"] > 0
         out[row["area"]] = {
-            "available_m2": avail,
-            "occupancy_pct": 100 * (cap - avail) / cap if cap else 0.0,
+            "space_recorded": recorded,
+            "available_m2": avail if recorded else None,
+            "occupancy_pct": 100 * (cap - avail) / cap if recorded else None,
             "units_synthetic": bool(row["units_synthetic"]),
         }
     return out
@@ -187,7 +244,7 @@ def area_availability(session: Session) -> dict[str, dict[str, Any]]:
 def _area_layers(session: Session, basemap: Basemap, m: folium.Map, measure: str) -> None:
     areas = display_geojson(features(session, "areas"), basemap.datum)
     availability = area_availability(session)
-    values = [v[measure] for v in availability.values()] or [0.0]
+    values = [v[measure] for v in availability.values() if v[measure] is not None] or [0.0]
     label = (
         "各片区可用面积 (m²) / available floor space per area (m²)"
         if measure == "available_m2"
@@ -202,14 +259,16 @@ def _area_layers(session: Session, basemap: Basemap, m: folium.Map, measure: str
     group = folium.FeatureGroup(name="八大片区（可用面积分级）/ eight areas (availability)")
     for f in areas["features"]:
         p = f["properties"]
-        fill = colormap(availability.get(p["code"], {}).get(measure, 0.0))
+        value = availability.get(p["code"], {}).get(measure)
+        fill = colormap(value) if value is not None else "#ffffff"  # no space recorded: no data
         folium.GeoJson(
             f,
-            style_function=lambda _f, c=fill: {
+            style_function=lambda _f, c=fill, hatch=value is None: {
                 "color": "#555",
                 "weight": 1,
                 "fillColor": c,
-                "fillOpacity": 0.55,
+                "fillOpacity": 0.15 if hatch else 0.55,
+                "dashArray": "3 3" if hatch else None,
             },
             tooltip=f"{p['name_zh']} / {p['name_en']}",
             popup=folium.Popup(_area_popup(p, availability), max_width=360),
@@ -218,19 +277,65 @@ def _area_layers(session: Session, basemap: Basemap, m: folium.Map, measure: str
     colormap.add_to(m)
 
 
+def _tag(t: dict[str, Any]) -> Markup:
+    """One field of a park, and how it is known: the document's words, or why we inferred it."""
+    name = label(sectors(), t["code"])
+    if t["basis"] == "documented":
+        how = markup("{}: {} “{}”", label(TAG_BASES, "documented"), t["source"], t["quote"])
+    elif t["basis"] == "inferred":
+        reason = Names(t["reason_zh"], t["reason_en"])
+        how = markup("{}: {}", label(TAG_BASES, "inferred"), reason)
+    else:
+        how = markup("{}", label(TAG_BASES, t["basis"]))
+    off = (
+        markup(" <b>{}</b>", _("not on the area's whitelist (see the data report)"))
+        if not t.get("on_area_whitelist", True)
+        else ""
+    )
+    return markup("<li>{}{}<br><small>{}</small></li>", name, off, how)
+
+
 def _park_popup(p: dict[str, Any]) -> str:
-    zh, en = PARK_TYPES.get(p["park_type"], (p["park_type"], p["park_type"]))
-    space = ""
-    if p.get("capacity_m2"):
-        space = (
-            f"<br>单元 / units: {p['units']} · 容量 / capacity {p['capacity_m2']:,.0f} m² · "
-            f"可用 / available {p['available_m2']:,.0f} m² (合成 / synthetic)"
+    figures = Names(p["figures_zh"] or "", p["figures_en"] or "")
+    if p.get("status") == "planned":
+        space = markup("<br><b>{}</b>", _("Planned carrier: no space recorded"))
+    elif p.get("capacity_m2"):
+        capacity, available = (format(p[k], ",.0f") for k in ("capacity_m2", "available_m2"))
+        space = markup(
+            "<br>{}",
+            _(
+                "%(n)d units · capacity %(capacity)s m² · available %(available)s m² (synthetic)",
+                n=p["units"],
+                capacity=capacity,
+                available=available,
+            ),
         )
-    return (
-        f"<b>{escape(p['name_zh'])}</b><br><i>{escape(p['name_en'])}</i><br>{zh} / {en}<br>"
-        f"{escape(p['figures_zh'] or '')}<br><small>{escape(p['figures_en'] or '')}</small>"
-        f"{space}<br><b>{_location_note(p)}</b><br><small>来源 / source: {escape(p['source'])}"
-        "</small>"
+    else:
+        space = ""
+    error = p.get("location_error_m")
+    where = (
+        _("Estimated location, ±%(m).0f m", m=error)
+        if p.get("is_estimate") and error
+        else _("Estimated location")
+        if p.get("is_estimate")
+        else _("Registered location")
+    )
+    tags = Markup("").join(_tag(t) for t in p.get("industry_tags") or [])
+    return str(
+        markup(
+            '<b>{}</b><br>{} · {}<br>{}{}<br><b>{}</b><ul class="spacemap-tags">{}</ul>'
+            "<b>{}</b><br><small>{} {}</small>",
+            Names(p["name_zh"], p["name_en"]),
+            label(PARK_TYPES, p["park_type"]),
+            label(PARK_STATUSES, p.get("status") or "operating"),
+            figures,
+            space,
+            _("Fields:"),
+            tags,
+            where,
+            _("Source:"),
+            p["source"],
+        )
     )
 
 

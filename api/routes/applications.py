@@ -112,7 +112,7 @@ def apply(
     application that fails a check is still filed (the reviewer sees why) but cannot be approved
     until it passes."""
     app_id = with_service(
-        actor, lambda s: s.file(body.profile, body.unit_code, body.area_m2, body.message)
+        actor, lambda s: s.file(body.profile, body.unit_code, body.area_m2, body.message), session
     )
     return reader(session, actor).get(app_id)
 
@@ -145,7 +145,7 @@ def one(
 def _decide(
     session: DbSession, actor: Actor, application_id: int, action: str, reason: str | None
 ) -> ApplicationView:
-    with_service(actor, lambda s: s.act(application_id, action, reason))
+    with_service(actor, lambda s: s.act(application_id, action, reason), session)
     return reader(session, actor).get(application_id)
 
 

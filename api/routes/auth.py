@@ -15,7 +15,6 @@ from api.security import SESSION_COOKIE, AnyUser, oauth2
 from spacemap import signin
 from spacemap.i18n import _
 from spacemap.signin import Client
-from spacemap.store import users
 
 router = APIRouter(prefix="/api", tags=["认证 / Authentication"])
 
@@ -38,13 +37,11 @@ def client_of(request: Request) -> Client:
 
 
 @router.post("/token", response_model=Token, summary="登录 / Sign in (get a bearer token)")
-def token(
-    request: Request, session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> Token:
+def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     """Wrong passwords are throttled: more than a few for an account, or many from one
     address, within a quarter hour answer 429 with Retry-After."""
     try:
-        user = signin.sign_in(session, form.username, form.password, client_of(request))
+        signed = signin.sign_in(form.username, form.password, client_of(request))
     except signin.Throttled as exc:
         raise Problem(
             429,
@@ -52,15 +49,14 @@ def token(
             field="password",
             headers={"Retry-After": str(exc.retry_after_s)},
         ) from exc
-    if user is None:
+    if signed is None:
         raise Problem(
             401,
             _("Wrong username or password."),
             field="password",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    value, expires = users.issue_token(session, user)
-    return Token(access_token=value, expires_at=expires, role=user.role)
+    return Token(access_token=signed.token, expires_at=signed.expires, role=signed.role)
 
 
 @router.get("/me", response_model=Me, summary="当前用户 / Who am I")

@@ -36,8 +36,8 @@ class Acceptance(BaseModel):
 
 @router.post("/proposals", status_code=201, response_model=batch.BatchProposal,
              summary="生成批量分配方案 / Propose a batch allocation")  # fmt: skip
-def create(actor: Reviewer, body: NewProposal) -> batch.BatchProposal:
-    return with_service(actor, lambda s: batch.propose(s, body.method, body.seed))
+def create(session: DbSession, actor: Reviewer, body: NewProposal) -> batch.BatchProposal:
+    return with_service(actor, lambda s: batch.propose(s, body.method, body.seed), session)
 
 
 @router.get("/proposals/{proposal_id}", response_model=batch.BatchProposal,
@@ -51,7 +51,9 @@ def one(session: DbSession, actor: Reviewer, proposal_id: ProposalId) -> batch.B
 
 @router.post("/proposals/{proposal_id}/accept", response_model=batch.BatchProposal,
              summary="整体接受方案 / Accept the whole proposal")  # fmt: skip
-def accept(actor: Reviewer, proposal_id: ProposalId, body: Acceptance) -> batch.BatchProposal:
+def accept(
+    session: DbSession, actor: Reviewer, proposal_id: ProposalId, body: Acceptance
+) -> batch.BatchProposal:
     """Each placement is approved through the same transactional path as a single approval;
     if any fails (space taken meanwhile, a check no longer passes) none is approved."""
-    return with_service(actor, lambda s: batch.accept(s, proposal_id, body.reason))
+    return with_service(actor, lambda s: batch.accept(s, proposal_id, body.reason), session)

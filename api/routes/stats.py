@@ -1,23 +1,24 @@
-"""Statistics for planners: space per zone and area, by industry, against the plan's targets."""
+"""Statistics for planners: space per zone and area, by industry, and the plans' indicators.
+
+Like is compared with like: each indicator is a dated series of the plans' own actuals and
+targets, each value with its citation; where the service can measure an indicator itself, its
+measure is set against an actual *of the same measure* (a coverage), never against a target of
+another one. An area with no space recorded reports null, not 0 % occupied.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import ReadSession
 from api.security import StatsReader
+from spacemap.i18n import _, label
+from spacemap.store import indicators as indicator_store
 from spacemap.store import stats
+from spacemap.vocab import INDICATOR_KINDS, MEASURABLE
 
 router = APIRouter(prefix="/api", tags=["统计 / Statistics"])
-
-# FACTS.md, district totals: 2020 incubation area (000 §(一)2) and the 2025 target (000 §(三)1).
-PLAN = {
-    "baseline_2020_m2": 285_600,
-    "baseline_source": "000 §(一)2: 30 incubation carriers, 285,600 m² (2020)",
-    "target_2025_m2": 1_500_000,
-    "target_source": "000 §(三)1: 科技培育空间倍增计划, 1,500,000 m² by 2025",
-}
 
 
 class IndustryStat(BaseModel):
@@ -25,6 +26,9 @@ class IndustryStat(BaseModel):
     name_zh: str
     name_en: str
     tenants: int
+    legacy_tenants: int = Field(
+        description="tenants in a sector the area's whitelist does not admit (see the data report)"
+    )
     tenant_m2: float
     tenants_synthetic: bool
     approvals: int
@@ -37,48 +41,125 @@ class SpaceStat(BaseModel):
     name_en: str
     parks: int
     units: int
-    capacity_m2: float
-    available_m2: float
-    occupied_m2: float
+    space_recorded: bool = Field(description="false: no unit is recorded here (figures null)")
+    capacity_m2: float | None
+    available_m2: float | None
+    occupied_m2: float | None
     occupancy_pct: float | None
     units_synthetic: bool
 
 
 class AreaStat(SpaceStat):
     zone: str
+    zones: list[str] = Field(description="every zone the area's parts lie in")
     by_industry: list[IndustryStat]
 
 
-class Incubation(BaseModel):
-    carriers_in_dataset: int
-    carriers_with_figures: int
-    documented_m2: float
-    baseline_2020_m2: int
-    baseline_source: str
-    target_2025_m2: int
-    target_source: str
-    documented_share_of_target_pct: float
+class SeriesValue(BaseModel):
+    year: int
+    as_of: str
+    kind: str
+    kind_label: str
+    value: float
+    qualifier: str = Field(description="'=', '>' more than, '≈' about, '≥' at least")
+    as_written: str = Field(description="the number exactly as the document writes it")
+    citation: str
+    source: str
+    quote: str
     note: str
+
+
+class Measured(BaseModel):
+    value: float
+    documented: float
+    inferred: float = Field(description="part of value from figures we inferred (flagged)")
+    carriers_with_figures: int
+    carriers: int
+    compared_with: SeriesValue | None = Field(
+        description="the latest actual of the same measure, from the section defining it"
+    )
+    share_pct: float | None = Field(description="value / compared_with: a coverage")
+
+
+class Indicator(BaseModel):
+    code: str
+    name: str
+    unit: str
+    measurable: str
+    measurable_label: str
+    measure: str = Field(description="how the service measures it, or why it cannot")
+    source: str
+    actuals: list[SeriesValue]
+    targets: list[SeriesValue]
+    measured: Measured | None
 
 
 class Stats(BaseModel):
     zones: list[SpaceStat]
     areas: list[AreaStat]
-    incubation: Incubation
+    indicators: list[Indicator]
     notes: list[str]
 
 
 def _space(code: str, name_zh: str, name_en: str, rows: list[dict]) -> dict:
+    units = sum(r["units"] for r in rows)
     capacity = sum(r["capacity_m2"] for r in rows)
     available = sum(r["available_m2"] for r in rows)
+    recorded = units > 0
+
+    def figure(value: float) -> float | None:
+        return round(value, 1) if recorded else None
+
     return {
         "code": code, "name_zh": name_zh, "name_en": name_en,
-        "parks": sum(r["parks"] for r in rows), "units": sum(r["units"] for r in rows),
-        "capacity_m2": round(capacity, 1), "available_m2": round(available, 1),
-        "occupied_m2": round(capacity - available, 1),
-        "occupancy_pct": round(100 * (capacity - available) / capacity, 1) if capacity else None,
+        "parks": sum(r["parks"] for r in rows), "units": units, "space_recorded": recorded,
+        "capacity_m2": figure(capacity), "available_m2": figure(available),
+        "occupied_m2": figure(capacity - available),
+        "occupancy_pct": round(100 * (capacity - available) / capacity, 1) if recorded else None,
         "units_synthetic": any(r["units_synthetic"] for r in rows),
     }  # fmt: skip
+
+
+def _value(v: indicator_store.SeriesValue) -> SeriesValue:
+    return SeriesValue(
+        year=v.year,
+        as_of=v.as_of,
+        kind=v.kind,
+        kind_label=label(INDICATOR_KINDS, v.kind),
+        value=v.value,
+        qualifier=v.qualifier,
+        as_written=v.as_written,
+        citation=v.citation,
+        source=v.source,
+        quote=v.quote,
+        note=str(v.note),
+    )
+
+
+def _indicator(s: indicator_store.IndicatorSeries) -> Indicator:
+    m = s.measured
+    return Indicator(
+        code=s.code,
+        name=str(s.name),
+        unit=s.unit,
+        measurable=s.measurable,
+        measurable_label=label(MEASURABLE, s.measurable),
+        measure=str(s.measure),
+        source=s.source,
+        actuals=[_value(v) for v in s.actuals],
+        targets=[_value(v) for v in s.targets],
+        measured=None
+        if m is None
+        else Measured(
+            value=m.value,
+            documented=m.documented,
+            inferred=m.inferred,
+            carriers_with_figures=m.carriers_with_figures,
+            carriers=m.carriers,
+            compared_with=_value(m.compared_with) if m.compared_with else None,
+            share_pct=m.share_pct,
+        ),
+    )
 
 
 @router.get("/stats", response_model=Stats, summary="规划统计 / Statistics for planners")
@@ -89,6 +170,7 @@ def get_stats(session: ReadSession, actor: StatsReader) -> Stats:
         AreaStat(
             **_space(a["area"], a["name_zh"], a["name_en"], [a]),
             zone=a["zone"],
+            zones=list(a["zones"]),
             by_industry=[IndustryStat(**i) for i in industries if i["area"] == a["area"]],
         )
         for a in areas
@@ -98,24 +180,18 @@ def get_stats(session: ReadSession, actor: StatsReader) -> Stats:
         SpaceStat(**_space(z, *names, [a for a in areas if a["zone"] == z]))
         for z, names in sorted(zone_names.items())
     ]
-    inc = stats.incubation(session)
-    incubation = Incubation(
-        carriers_in_dataset=inc["carriers"],
-        carriers_with_figures=inc["with_figures"],
-        documented_m2=float(inc["documented_m2"]),
-        **PLAN,
-        documented_share_of_target_pct=round(100 * float(inc["documented_m2"]) / 1_500_000, 1),
-        note="数据集中有面积记载的孵化类载体（孵化器、加速器、众创空间）之和，非全区统计 / sum of "
-        "the documented figures of the incubators, accelerators and maker spaces in the dataset — "
-        "not a district census",
-    )
     return Stats(
         zones=zones,
         areas=area_stats,
-        incubation=incubation,
+        indicators=[_indicator(s) for s in indicator_store.indicator_series(session)],
         notes=[
-            "空间单元与在园企业为合成数据（见 units_synthetic / tenants_synthetic）/ units and "
-            "tenants are synthetic where flagged",
-            "已占用 = 容量 − 可用 / occupied = capacity − available",
+            str(_("Units and tenants are synthetic where flagged (units_synthetic).")),
+            str(_("Occupied = capacity − available; null where no space is recorded.")),
+            str(
+                _(
+                    "A zone's space counts its areas' parks by the area's main zone (where its "
+                    "carriers are)."
+                )
+            ),
         ],
     )

@@ -256,11 +256,14 @@ def _conflicts(
     )
 
 
-def with_service(actor: Actor, work: Callable[[ApplicationService], T]) -> T:
-    """Run ``work`` on a service in a transaction of its own, retried if it loses a lock race
-    (``spacemap.database.transaction``); what the API and the pages do for every change."""
+def with_service(
+    actor: Actor, work: Callable[[ApplicationService], T], session: Session | None = None
+) -> T:
+    """Run ``work`` on a service in a transaction, retried if it loses a lock race
+    (``spacemap.database.transaction``); what the API and the pages do for every change. Pass
+    the request's ``session`` so the request uses one connection, not two."""
     model_dir = get_settings().resolved_model_dir()
-    return transaction(lambda session: work(ApplicationService(session, actor, model_dir)))
+    return transaction(lambda s: work(ApplicationService(s, actor, model_dir)), session=session)
 
 
 def reader(session: Session, actor: Actor) -> ApplicationService:

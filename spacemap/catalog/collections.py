@@ -85,6 +85,44 @@ _AREA_LISTS = """
 _AREA_LEADS = """
   (SELECT array_agg(w.industry_code ORDER BY w.industry_code) FROM spacemap_whitelist() w
     WHERE w.area_id = t.id AND w.is_lead)"""
+_AREA_LIST_SOURCE = """
+  (SELECT string_agg(DISTINCT w.source, '; ') FROM spacemap_whitelist() w
+    WHERE w.area_id = t.id)"""
+# Each zone's share of the area (梅林-彩田 reaches into the east wing as 彩田北), with its own
+# boundary estimate.
+_AREA_ZONES = """
+  (SELECT array_agg(DISTINCT pz.code ORDER BY pz.code) FROM area_parts ap
+    JOIN zones pz ON pz.id = ap.zone_id WHERE ap.area_id = t.id)"""
+_AREA_PARTS = """
+  (SELECT json_agg(json_build_object('code', ap.code, 'name_zh', ap.name_zh,
+     'name_en', ap.name_en, 'zone', pz.code, 'boundary_error_m', ap.boundary_error_m,
+     'boundary_quality', ap.boundary_quality) ORDER BY ap.code)
+   FROM area_parts ap JOIN zones pz ON pz.id = ap.zone_id WHERE ap.area_id = t.id)"""
+# An area with no unit has no space recorded: say so, never 0 % occupied.
+_SPACE_RECORDED = """
+  EXISTS (SELECT 1 FROM parks p JOIN space_units u ON u.park_id = p.id WHERE p.area_id = t.id)"""
+# A park's fields, each documented (citation and the document's words) or inferred (why).
+_PARK_TAGS = """
+  (SELECT json_agg(json_build_object('code', pi.industry_code, 'basis', pi.basis,
+     'source', pi.source, 'quote', pi.quote, 'reason_zh', pi.reason_zh,
+     'reason_en', pi.reason_en, 'on_area_whitelist', EXISTS (SELECT 1
+       FROM spacemap_whitelist() w WHERE w.area_id = t.area_id
+       AND w.industry_code = pi.industry_code))
+     ORDER BY pi.industry_code)
+   FROM park_industries pi WHERE pi.park_id = t.id)"""
+
+
+def _park_codes(condition: str) -> str:
+    return (
+        "(SELECT COALESCE(array_agg(pi.industry_code ORDER BY pi.industry_code), '{}') "
+        f"FROM park_industries pi WHERE pi.park_id = t.id AND {condition})"
+    )
+
+
+_OFF_LIST = (
+    "NOT EXISTS (SELECT 1 FROM spacemap_whitelist() w WHERE w.area_id = t.area_id "
+    "AND w.industry_code = pi.industry_code)"
+)
 
 COLLECTIONS: dict[str, Collection] = {
     c.id: c
@@ -108,7 +146,10 @@ COLLECTIONS: dict[str, Collection] = {
             id="zones",
             title_zh="一轴两翼",
             title_en="One axis, two wings",
-            description=_("The central axis and the two wings, each the union of its areas."),
+            description=_(
+                "The central axis and the two wings, each the union of its area parts (the north "
+                "Caitian part of Meilin–Caitian lies in the east wing, plan 002 §6(1))."
+            ),
             from_sql="zones t",
             id_sql="t.code",
             properties=(
@@ -117,9 +158,14 @@ COLLECTIONS: dict[str, Collection] = {
                 ("name_en", "t.name_en"),
                 ("description_zh", "t.description_zh"),
                 ("description_en", "t.description_en"),
+                (
+                    "area_parts",
+                    "(SELECT array_agg(ap.code ORDER BY ap.code) FROM area_parts ap "
+                    "WHERE ap.zone_id = t.id)",
+                ),
                 ("area_km2", "round((ST_Area(t.geom::geography) / 1e6)::numeric, 2)"),
             ),
-            tables=("zones",),
+            tables=("zones", "area_parts"),
         ),
         Collection(
             id="areas",
@@ -127,8 +173,9 @@ COLLECTIONS: dict[str, Collection] = {
             title_en="The eight areas",
             description=_(
                 "Areas with their positioning and industry whitelist (the positive list of sectors "
-                "admitted). "
-                "Boundaries are estimates (see geom_method)."
+                "admitted), derived from plan 002 §6(2) (whitelist_source). Boundaries are "
+                "estimates (geom_method) with a radius (boundary_error_m) and how their anchors "
+                "were chosen (boundary_quality); space_recorded is false where no unit is recorded."
             ),
             from_sql="areas t JOIN zones z ON z.id = t.zone_id",
             id_sql="t.code",
@@ -139,13 +186,19 @@ COLLECTIONS: dict[str, Collection] = {
                 ("name_en", "t.name_en"),
                 ("positioning_zh", "t.positioning_zh"),
                 ("positioning_en", "t.positioning_en"),
+                ("zones", _AREA_ZONES),
+                ("parts", _AREA_PARTS),
                 ("whitelist", _AREA_LISTS),
                 ("lead_industries", _AREA_LEADS),
+                ("whitelist_source", _AREA_LIST_SOURCE),
+                ("space_recorded", _SPACE_RECORDED),
                 ("geom_method", "t.geom_method"),
+                ("boundary_error_m", "t.boundary_error_m"),
+                ("boundary_quality", "t.boundary_quality"),
                 ("area_km2", "round((ST_Area(t.geom::geography) / 1e6)::numeric, 2)"),
             ),
             filters=("industry_area", "zone"),
-            tables=("areas", "zones", "area_whitelist"),
+            tables=("areas", "zones", "area_whitelist", "area_parts", "parks", "space_units"),
         ),
         Collection(
             id="parks",
@@ -153,7 +206,10 @@ COLLECTIONS: dict[str, Collection] = {
             title_en="Parks and incubators",
             description=_(
                 "Parks, incubators, accelerators and maker spaces with documented "
-                "figures; location_error_m gives the radius of an estimated location."
+                "figures; location_error_m gives the radius of an estimated location. Each field "
+                "in industry_tags is documented (source, quote) or inferred (reason); "
+                "industries_off_whitelist lists the documented fields the area's whitelist does "
+                "not admit. A planned carrier (status) has no space recorded."
             ),
             from_sql="parks t JOIN areas ar ON ar.id = t.area_id JOIN zones z ON z.id = ar.zone_id"
             " LEFT JOIN LATERAL (SELECT count(*) AS n, sum(capacity_m2) AS cap,"
@@ -167,6 +223,7 @@ COLLECTIONS: dict[str, Collection] = {
                 ("area_is_estimate", "t.area_is_estimate"),
                 ("zone", "z.code"),
                 ("park_type", "t.park_type"),
+                ("status", "t.status"),
                 ("operator", "t.operator"),
                 ("address", "t.address"),
                 ("land_area_m2", "t.land_area_m2"),
@@ -182,6 +239,10 @@ COLLECTIONS: dict[str, Collection] = {
                     "(SELECT array_agg(pi.industry_code ORDER BY pi.industry_code) "
                     "FROM park_industries pi WHERE pi.park_id = t.id)",
                 ),
+                ("industries_documented", _park_codes("pi.basis = 'documented'")),
+                ("industries_inferred", _park_codes("pi.basis = 'inferred'")),
+                ("industries_off_whitelist", _park_codes(_OFF_LIST)),
+                ("industry_tags", _PARK_TAGS),
                 ("units", "s.n"),
                 ("capacity_m2", "s.cap"),
                 ("available_m2", "s.avail"),

@@ -2,11 +2,13 @@
 
 CSV is written with a UTF-8 byte-order mark so Excel shows the Chinese names, and carries the
 geometry as WKT; list properties (features, industries, lines) are joined with ``;`` in CSV and
-GeoPackage, which have no list type.
+GeoPackage, which have no list type, and lists of records (a park's industry_tags, an area's
+parts) are written as JSON text.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -32,11 +34,19 @@ def frame(session: Session, q: FeatureQuery) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
 
 
+def _flat(value: object) -> object:
+    if isinstance(value, list):
+        if any(isinstance(v, dict) for v in value):
+            return json.dumps(value, ensure_ascii=False)
+        return ";".join(map(str, value))
+    return value
+
+
 def _flatten(df: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = df.copy()
     for name in out.columns:
         if name != "geometry" and out[name].map(lambda v: isinstance(v, list)).any():
-            out[name] = out[name].map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
+            out[name] = out[name].map(_flat)
     return out
 
 

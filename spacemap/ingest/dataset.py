@@ -23,6 +23,7 @@ from spacemap.store import (
     areas,
     audit,
     districts,
+    indicators,
     industries,
     loads,
     parks,
@@ -35,9 +36,9 @@ from spacemap.store.common import point_ewkt, provenance_counts
 Progress = Callable[[str], None]
 
 TABLES: list[type[models.Base]] = [
-    models.District, models.Zone, models.Area, models.Industry, models.IndustryRelation,
-    models.AreaWhitelist, models.Park, models.ParkIndustry, models.Station, models.SpaceUnit,
-    models.Tenant,
+    models.District, models.Zone, models.Area, models.AreaPart, models.Industry,
+    models.IndustryRelation, models.AreaWhitelist, models.Park, models.ParkIndustry,
+    models.Station, models.SpaceUnit, models.Tenant, models.Indicator, models.IndicatorValue,
 ]  # fmt: skip
 
 
@@ -98,10 +99,20 @@ def _load_geography(session: Session) -> dict[str, int]:
     area_rows = []
     for r in _features("areas.geojson"):
         row = _pick(r, "code", "name_zh", "name_en", "positioning_zh", "positioning_en",
-                    "geom_method", "geom", *PROVENANCE)  # fmt: skip
+                    "geom_method", "boundary_error_m", "boundary_quality", "geom",
+                    *PROVENANCE)  # fmt: skip
         row["zone_id"] = zone_ids[r["zone_code"]]
         area_rows.append(row)
-    return areas.upsert_areas(session, area_rows)
+    area_ids = areas.upsert_areas(session, area_rows)
+    part_rows = []
+    for r in _features("area_parts.geojson"):
+        row = _pick(r, "code", "name_zh", "name_en", "note_zh", "anchors", "boundary_error_m",
+                    "boundary_quality", "geom_method", "geom", *PROVENANCE)  # fmt: skip
+        row["area_id"] = area_ids[r["area_code"]]
+        row["zone_id"] = zone_ids[r["zone_code"]]
+        part_rows.append(row)
+    areas.replace_area_parts(session, part_rows)
+    return area_ids
 
 
 def _load_taxonomy(session: Session, area_ids: dict[str, int]) -> None:
@@ -125,14 +136,14 @@ def _load_taxonomy(session: Session, area_ids: dict[str, int]) -> None:
     areas.replace_whitelist(
         session,
         [{"area_id": area_ids[r.area_code], "industry_code": r.industry_code,
-          "is_lead": _flag(r.is_lead), "source": r.source,
+          "is_lead": _flag(r.is_lead), "wording": r.wording, "source": r.source,
           "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
          for r in wl.itertuples()],
     )  # fmt: skip
 
 
 PARK_COLUMNS = (
-    "code", "name_zh", "name_en", "area_is_estimate", "park_type", "operator", "address",
+    "code", "name_zh", "name_en", "area_is_estimate", "park_type", "status", "operator", "address",
     "land_area_m2", "floor_area_m2", "low_cost_area_m2", "space_is_estimate", "documented_firms",
     "figures_zh", "figures_en", "location_error_m", "geom", *PROVENANCE,
 )  # fmt: skip
@@ -152,9 +163,11 @@ def _load_parks(session: Session, area_ids: dict[str, int]) -> dict[str, int]:
         rows.append(row)
     park_ids = parks.upsert_parks(session, rows)
     focus = [
-        {"park_id": park_ids[r["code"]], "industry_code": code, "is_whitelist": False,
-         "source": r["source"], "is_estimate": False, "is_synthetic": False}
-        for r in features for code in r["industries"].split(";")
+        {"park_id": park_ids[r.park_code], "industry_code": r.industry_code,
+         "is_whitelist": False, "basis": r.basis, "quote": r.quote, "reason_zh": r.reason_zh,
+         "reason_en": r.reason_en, "source": r.source, "is_estimate": _flag(r.is_estimate),
+         "is_synthetic": _flag(r.is_synthetic)}
+        for r in _csv("park_industries.csv").itertuples()
     ]  # fmt: skip
     parks.replace_park_industries(session, [park_ids[r["code"]] for r in features], focus)
     return park_ids
@@ -195,11 +208,29 @@ def _load_units_and_tenants(session: Session, park_ids: dict[str, int]) -> None:
         "programme": r.programme or None,
         "headcount": int(float(r.headcount)) if r.headcount else None,
         "occupied_m2": float(r.occupied_m2) if r.occupied_m2 else None,
-        "source": r.source, "is_estimate": _flag(r.is_estimate),
+        "is_legacy": _flag(r.is_legacy), "source": r.source, "is_estimate": _flag(r.is_estimate),
         "is_synthetic": _flag(r.is_synthetic),
     } for r in t.itertuples()]  # fmt: skip
     tenants.delete_synthetic_except(session, set(t["name"]))
     tenants.upsert_tenants(session, tenant_rows)
+
+
+def _load_indicators(session: Session) -> None:
+    ind = _csv("indicators.csv")
+    vals = _csv("indicator_values.csv")
+    indicators.replace_indicators(
+        session,
+        [{"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "unit": r.unit,
+          "measurable": r.measurable, "measure_zh": r.measure_zh, "measure_en": r.measure_en,
+          "source": r.source, "is_estimate": _flag(r.is_estimate),
+          "is_synthetic": _flag(r.is_synthetic)} for r in ind.itertuples()],
+        [{"indicator_code": r.indicator_code, "year": int(r.year), "as_of": r.as_of,
+          "kind": r.kind, "value": float(r.value), "qualifier": r.qualifier,
+          "as_written": r.as_written, "scale": float(r.scale), "citation": r.citation,
+          "quote": r.quote, "note_zh": r.note_zh, "note_en": r.note_en, "source": r.source,
+          "is_estimate": _flag(r.is_estimate), "is_synthetic": _flag(r.is_synthetic)}
+         for r in vals.itertuples()],
+    )  # fmt: skip
 
 
 def check_invariants(session: Session) -> list[str]:
@@ -239,6 +270,8 @@ def load_dataset(
     _load_stations(session)
     say("space units and tenants / 空间单元与在园企业")
     _load_units_and_tenants(session, park_ids)
+    say("plan indicators / 规划指标")
+    _load_indicators(session)
     session.flush()
     say("checking invariants / 校验")
     problems = check_invariants(session)

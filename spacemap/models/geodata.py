@@ -23,7 +23,20 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spacemap.models.base import Base, Provenance, point, polygons, valid
-from spacemap.vocab import PARK_TYPES, STAGES, TENANT_STATUSES, UNIT_FEATURES, ZONE_CODES, sql_in
+from spacemap.vocab import (
+    BOUNDARY_QUALITIES,
+    INDICATOR_KINDS,
+    INDICATOR_UNITS,
+    MEASURABLE,
+    PARK_STATUSES,
+    PARK_TYPES,
+    STAGES,
+    TAG_BASES,
+    TENANT_STATUSES,
+    UNIT_FEATURES,
+    ZONE_CODES,
+    sql_in,
+)
 
 
 class District(Provenance, Base):
@@ -58,10 +71,21 @@ class Zone(Provenance, Base):
 
 
 class Area(Provenance, Base):
-    """The eight 片区, each with a positioning and an industry whitelist (正面清单)."""
+    """The eight 片区, each with a positioning and an industry whitelist (正面清单).
+
+    ``zone_id`` is the zone of the area's main part, where its carriers are; an area may reach
+    into another zone (梅林-彩田's 彩田北 is in the east wing): ``area_parts`` holds each part.
+    ``geom`` is the union of its parts; ``boundary_error_m`` and ``boundary_quality`` the worst
+    of theirs."""
 
     __tablename__ = "areas"
-    __table_args__ = (valid(),)
+    __table_args__ = (
+        valid(),
+        CheckConstraint(
+            f"boundary_quality IS NULL OR boundary_quality IN ({sql_in(BOUNDARY_QUALITIES)})",
+            name="boundary_quality",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
@@ -73,10 +97,45 @@ class Area(Provenance, Base):
     positioning_zh: Mapped[str] = mapped_column(Text, nullable=False)
     positioning_en: Mapped[str] = mapped_column(Text, nullable=False)
     geom_method: Mapped[str] = mapped_column(Text, nullable=False)
+    boundary_error_m: Mapped[float | None] = mapped_column(Float)
+    boundary_quality: Mapped[str | None] = mapped_column(String(16))
     geom = mapped_column(polygons(), nullable=False)
 
     zone: Mapped[Zone] = relationship(back_populates="areas")
     whitelist: Mapped[list[AreaWhitelist]] = relationship(back_populates="area")
+
+
+class AreaPart(Provenance, Base):
+    """One zone's share of an area: an area lies in one zone unless the plan splits it.
+
+    Each part is drawn separately (geodata/area_polygons.py) with its own estimate radius
+    (``boundary_error_m``) and how its anchors were chosen (``boundary_quality``)."""
+
+    __tablename__ = "area_parts"
+    __table_args__ = (
+        valid(),
+        CheckConstraint(
+            f"boundary_quality IN ({sql_in(BOUNDARY_QUALITIES)})", name="boundary_quality"
+        ),
+        CheckConstraint("boundary_error_m > 0", name="boundary_error_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("areas.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    zone_id: Mapped[int] = mapped_column(
+        ForeignKey("zones.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    name_zh: Mapped[str] = mapped_column(String(64), nullable=False)
+    name_en: Mapped[str] = mapped_column(String(96), nullable=False)
+    note_zh: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    anchors: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    boundary_error_m: Mapped[float] = mapped_column(Float, nullable=False)
+    boundary_quality: Mapped[str] = mapped_column(String(16), nullable=False)
+    geom_method: Mapped[str] = mapped_column(Text, nullable=False)
+    geom = mapped_column(polygons(), nullable=False)
 
 
 class Industry(Provenance, Base):
@@ -113,6 +172,8 @@ class AreaWhitelist(Provenance, Base):
     )
     industry_code: Mapped[str] = mapped_column(ForeignKey("industries.code"), primary_key=True)
     is_lead: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # The plan's own words that admit the sector (geodata/sources/whitelist_mapping.csv).
+    wording: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
 
     area: Mapped[Area] = relationship(back_populates="whitelist")
 
@@ -124,6 +185,7 @@ class Park(Provenance, Base):
     __table_args__ = (
         valid(),
         CheckConstraint(f"park_type IN ({sql_in(PARK_TYPES)})", name="park_type"),
+        CheckConstraint(f"status IN ({sql_in(PARK_STATUSES)})", name="status"),
         CheckConstraint("location_error_m IS NULL OR location_error_m > 0", name="error_positive"),
         CheckConstraint(
             "(land_area_m2 IS NULL OR land_area_m2 > 0) AND (floor_area_m2 IS NULL OR "
@@ -142,6 +204,8 @@ class Park(Provenance, Base):
     )
     area_is_estimate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     park_type: Mapped[str] = mapped_column(String(24), nullable=False)
+    # A planned carrier (the documents call for it) has no space recorded: no units, no tenants.
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="operating")
     operator: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
     land_area_m2: Mapped[float | None] = mapped_column(Float)
@@ -162,15 +226,24 @@ class Park(Provenance, Base):
 
 
 class ParkIndustry(Provenance, Base):
-    """A park's focus sectors; ``is_whitelist`` marks a park that admits only its listed sectors."""
+    """A park's focus sectors; ``is_whitelist`` marks a park that admits only its listed sectors.
+
+    ``basis`` says how the field is known: ``documented`` (``source`` cites the section, ``quote``
+    is the document's words), ``inferred`` (``reason_zh``/``reason_en`` say why; such a row is
+    ``is_estimate``) or ``registered`` (a register import supplied it)."""
 
     __tablename__ = "park_industries"
+    __table_args__ = (CheckConstraint(f"basis IN ({sql_in(TAG_BASES)})", name="basis"),)
 
     park_id: Mapped[int] = mapped_column(
         ForeignKey("parks.id", ondelete="CASCADE"), primary_key=True
     )
     industry_code: Mapped[str] = mapped_column(ForeignKey("industries.code"), primary_key=True)
     is_whitelist: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    basis: Mapped[str] = mapped_column(String(16), nullable=False, server_default="registered")
+    quote: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    reason_zh: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    reason_en: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
 
 
 class SpaceUnit(Provenance, Base):
@@ -260,6 +333,58 @@ class Tenant(Provenance, Base):
     programme: Mapped[str | None] = mapped_column(Text)
     headcount: Mapped[int | None] = mapped_column(Integer)
     occupied_m2: Mapped[float | None] = mapped_column(Float)
+    # A tenant in a sector its area's whitelist does not admit, kept because the documents say
+    # the park hosts that field (see the data conflict report).
+    is_legacy: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+
+
+class Indicator(Provenance, Base):
+    """A figure the plans set a target for or report (科技培育空间, 创新载体 …), and whether the
+    service can measure it itself, like with like (``measurable``, ``measure_zh/en`` say how)."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (
+        CheckConstraint(f"measurable IN ({sql_in(MEASURABLE)})", name="measurable"),
+        CheckConstraint(f"unit IN ({sql_in(INDICATOR_UNITS)})", name="unit"),
+    )
+
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(Text, nullable=False)
+    name_en: Mapped[str] = mapped_column(Text, nullable=False)
+    unit: Mapped[str] = mapped_column(String(16), nullable=False)
+    measurable: Mapped[str] = mapped_column(String(8), nullable=False)
+    measure_zh: Mapped[str] = mapped_column(Text, nullable=False)
+    measure_en: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class IndicatorValue(Provenance, Base):
+    """One dated value of an indicator, an actual or a target, as one document states it.
+
+    ``as_written`` is the number exactly as written (× ``scale`` gives ``value`` in the
+    indicator's unit); ``quote`` is the sentence or table row; ``citation`` the short form."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({sql_in(INDICATOR_KINDS)})", name="kind"),
+        CheckConstraint("qualifier IN ('=', '>', '≈', '≥')", name="qualifier"),
+        UniqueConstraint("indicator_code", "year", "kind", "as_of", "citation", name="one_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(
+        ForeignKey("indicators.code", ondelete="CASCADE"), nullable=False, index=True
+    )
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    as_of: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    qualifier: Mapped[str] = mapped_column(String(2), nullable=False)
+    as_written: Mapped[str] = mapped_column(Text, nullable=False)
+    scale: Mapped[float] = mapped_column(Float, nullable=False)
+    citation: Mapped[str] = mapped_column(String(64), nullable=False)
+    quote: Mapped[str] = mapped_column(Text, nullable=False)
+    note_zh: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    note_en: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
 class DatasetLoad(Base):

@@ -1,4 +1,4 @@
-"""SQL for ``zones``, ``areas`` and ``area_whitelist`` (the 正面清单)."""
+"""SQL for ``zones``, ``areas``, ``area_parts`` and ``area_whitelist`` (the 正面清单)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from spacemap.models import Area, AreaWhitelist, Zone
+from spacemap.models import Area, AreaPart, AreaWhitelist, Zone
 from spacemap.store.common import id_map, upsert
 
 
@@ -20,6 +20,16 @@ def upsert_zones(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, 
 def upsert_areas(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     upsert(session, Area, rows, ["code"])
     return id_map(session, Area, "code")
+
+
+def replace_area_parts(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """The dataset owns the parts: parts it no longer lists are removed."""
+    keep = [r["code"] for r in rows]
+    session.execute(
+        text("DELETE FROM area_parts WHERE NOT (code = ANY(CAST(:keep AS varchar[])))"),
+        {"keep": keep},
+    )
+    return upsert(session, AreaPart, rows, ["code"])
 
 
 def area_ids(session: Session) -> dict[str, int]:

@@ -50,20 +50,18 @@ def set_active(session: Session, user: User, active: bool) -> None:
     session.flush()
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = by_username(session, username)
-    if user is None:
+def check_password(password_hash: str | None, password: str) -> bool:
+    """Argon2 verification; an unknown user costs the same (no telling who exists)."""
+    if password_hash is None:
         verify_password(_DUMMY_HASH, password)
-        return None
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        return None
-    return user
+        return False
+    return verify_password(password_hash, password)
 
 
-def issue_token(session: Session, user: User) -> tuple[str, dt.datetime]:
+def issue_token_for(session: Session, user_id: int) -> tuple[str, dt.datetime]:
     token = new_token()
     expires = dt.datetime.now(dt.UTC) + TOKEN_LIFETIME
-    session.add(ApiToken(user_id=user.id, token_sha256=token_digest(token), expires_at=expires))
+    session.add(ApiToken(user_id=user_id, token_sha256=token_digest(token), expires_at=expires))
     session.flush()
     return token, expires
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.pages import account, company, language, review, search, zone
+from web.pages import account, company, data, language, review, search, zone
 from web.pages.common import page_actor
 from web.pages.zone import zone_page
 
 router = APIRouter(include_in_schema=False)
-for module in (zone, account, language, search, company, review):
+for module in (zone, account, language, search, company, review, data):
     router.include_router(module.router)
 
 __all__ = ["page_actor", "router", "zone_page"]

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from spacemap import signin
 from spacemap.i18n import _
 from spacemap.signin import Client
-from spacemap.store import users
 from web.pages.common import (
     COOKIE,
     DB,
@@ -41,14 +40,13 @@ def login_form(request: Request, actor: PageActor, next: str = "/") -> HTMLRespo
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    session: DB,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     client = Client(request.client.host if request.client else "unknown")
     try:
-        user = signin.sign_in(session, username, password, client)
+        signed = signin.sign_in(username, password, client)
     except signin.Throttled as exc:
         refused = render(
             request, "login.html", None, next=safe_next(next), title=_("Sign in"),
@@ -57,7 +55,7 @@ def login(
         refused.status_code = 429
         refused.headers["Retry-After"] = str(exc.retry_after_s)
         return refused
-    if user is None:
+    if signed is None:
         return render(
             request,
             "login.html",
@@ -66,9 +64,8 @@ def login(
             error=_("Wrong username or password."),
             title=_("Sign in"),
         )
-    token, _expires = users.issue_token(session, user)
     reply = RedirectResponse(safe_next(next), status_code=303)
-    set_session_cookie(reply, request, token)
+    set_session_cookie(reply, request, signed.token)
     return reply
 
 

@@ -56,6 +56,7 @@ ZONE_TABLES = (
     "districts",
     "zones",
     "areas",
+    "area_parts",
     "area_whitelist",
     "parks",
     "park_industries",

@@ -79,7 +79,7 @@ def apply(
               low=parsed.min_area_m2, high=parsed.max_area_m2),
             "area_m2",
         )  # fmt: skip
-    app_id = with_service(actor, lambda s: s.file(parsed, unit_code, area, None))
+    app_id = with_service(actor, lambda s: s.file(parsed, unit_code, area, None), session)
     return RedirectResponse(f"/my?filed={app_id}", status_code=303)
 
 
@@ -95,7 +95,7 @@ def act(
     if application_id > INT4_MAX or action not in DONE:
         raise review.not_found(application_id)
     try:
-        with_service(actor, lambda s: s.act(application_id, action, reason))
+        with_service(actor, lambda s: s.act(application_id, action, reason), session)
     except review.ReviewError as exc:
         return _my_page(request, session, actor, error=exc.message)
     return RedirectResponse(f"/my?done={action}", status_code=303)

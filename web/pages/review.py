@@ -217,7 +217,7 @@ def propose(
     request: Request, session: DB, actor: ReviewerPage, method: Annotated[str, Form()] = "optimal"
 ) -> Response:
     chosen: batch.Method = method if method in METHOD_NAMES else "optimal"  # type: ignore[assignment]
-    made = with_service(actor, lambda s: batch.propose(s, chosen))
+    made = with_service(actor, lambda s: batch.propose(s, chosen), session)
     return RedirectResponse(f"/review/proposal/{made.id}", status_code=303)
 
 
@@ -242,7 +242,9 @@ def accept(
     error = (
         _("A reason is required to accept a proposal.")
         if not reason.strip()
-        else _attempt(lambda: with_service(actor, lambda s: batch.accept(s, proposal_id, reason)))
+        else _attempt(
+            lambda: with_service(actor, lambda s: batch.accept(s, proposal_id, reason), session)
+        )
     )
     notice = None if error else _("Proposal accepted: every placement is approved.")
     session.expire_all()
@@ -268,7 +270,9 @@ def decide(
 ) -> Response:
     if application_id > INT4_MAX:
         raise review.not_found(application_id)
-    error = _attempt(lambda: with_service(actor, lambda s: s.act(application_id, action, reason)))
+    error = _attempt(
+        lambda: with_service(actor, lambda s: s.act(application_id, action, reason), session)
+    )
     if error is None:
         return RedirectResponse(f"/review/{application_id}?done={action}", status_code=303)
     return _application_page(request, session, actor, application_id, error=error)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from spacemap.catalog.queries import versions
+from spacemap.i18n import current_locale
 from spacemap.store.audit import Actor
 from web import maps
 from web.basemaps import Basemap
@@ -31,14 +32,17 @@ _zone_lock = threading.Lock()
 
 
 def zone_map_parts(session: Session, basemap: Basemap, measure: str) -> dict[str, str]:
-    """Built once per data version, basemap and shading; rebuilt when the data changes."""
-    key = f"{versions(session, ZONE_TABLES)}|{basemap.key}|{measure}"
+    """Built once per data version, basemap, shading and language; rebuilt when the data
+    changes."""
+    version = versions(session, ZONE_TABLES)
+    key = f"{version}|{basemap.key}|{measure}|{current_locale()}"
     with _zone_lock:
         cached = _zone_cache.get(key)
     if cached is None:
         cached = map_parts(maps.zone_map(session, basemap, measure))
-        with _zone_lock:
-            _zone_cache.clear()
+        with _zone_lock:  # keep other languages and shadings of this data version only
+            for stale in [k for k in _zone_cache if not k.startswith(f"{version}|")]:
+                del _zone_cache[stale]
             _zone_cache[key] = cached
     return cached
 
