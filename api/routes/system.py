@@ -23,12 +23,14 @@ RETRY_AFTER_S = 10  # a restarting PostgreSQL is usually back within seconds
 
 
 class Health(BaseModel):
-    status: str = Field(description="ok, or degraded: a database server cannot be reached")
+    status: str = Field(description=doc(_("ok, or degraded: a database server cannot be reached")))
     version: str
     postgresql: str
     postgis: str
-    primary: str = Field(description="ok | unreachable (writes answer 503 meanwhile)")
-    standby: str | None = Field(description="ok | unreachable | null (none configured)")
+    primary: str = Field(description=doc(_("ok or unreachable (writes answer 503 meanwhile)")))
+    standby: str | None = Field(
+        description=doc(_("ok, unreachable, or null when no standby is configured"))
+    )
 
 
 def _probe(engine: Engine) -> dict[str, str] | None:
