@@ -21,7 +21,16 @@ from api.headers import SecurityHeaders
 from api.middleware import RequestContext, configure_logging
 from api.ogc import routes as ogc
 from api.ogc.params import known_parameters, parse_format
-from api.routes import admin, applications, auth, match, proposals, stats, system
+from api.routes import (
+    admin,
+    applications,
+    auth,
+    match,
+    proposals,
+    stats,
+    system,
+    whitelists,
+)
 from spacemap import __version__
 from spacemap.config import get_settings
 from spacemap.i18n import _
@@ -69,7 +78,8 @@ def create_app() -> FastAPI:
     app.add_middleware(PublicCORS, origins=settings.cors_origins.split(","))
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings))
     app.add_middleware(RequestContext)
-    for module in (system, ogc, docs, auth, match, applications, proposals, stats, admin):
+    for module in (system, ogc, docs, auth, match, applications, proposals, whitelists, stats,
+                   admin):  # fmt: skip
         app.include_router(module.router)
     app.include_router(pages.router)
     app.add_api_route(

@@ -38,20 +38,20 @@ def _park_facts(r: Mapping[str, str], where: str = "") -> str:
     return f"""
   SELECT p.id AS park_id, p.park_type, a.code AS area_code, z.code AS zone_code,
          adm.sector AS matched_industry, adm.sector IS NOT NULL AS whitelist_ok,
-         EXISTS (SELECT 1 FROM spacemap_whitelist() w WHERE w.area_id = p.area_id AND w.is_lead
-                   AND w.industry_code = ANY({r["industries"]})) AS is_lead,
+         COALESCE(ld.is_lead, false) AS is_lead,
          COALESCE(pl.focus_exact, false) AS focus_exact,
          COALESCE(pl.focus_related, false) AS focus_related,
-         CAST(LEAST({SUBSIDY_CAP}, {SUBSIDY_LEAD_INDUSTRY} * EXISTS (
-             SELECT 1 FROM spacemap_whitelist() w WHERE w.area_id = p.area_id AND w.is_lead
-             AND w.industry_code = ANY({r["industries"]}))::int + {r["status_bonus"]})
-              AS double precision) AS low_cost_subsidy,
+         CAST(LEAST({SUBSIDY_CAP}, {SUBSIDY_LEAD_INDUSTRY} * COALESCE(ld.is_lead, false)::int
+              + {r["status_bonus"]}) AS double precision) AS low_cost_subsidy,
          1 - p.units_available_m2 / NULLIF(p.units_capacity_m2, 0) AS park_occupancy
   FROM parks p JOIN areas a ON a.id = p.area_id JOIN zones z ON z.id = a.zone_id
   LEFT JOIN LATERAL (
     SELECT s.sector FROM unnest(CAST({r["industries"]} AS varchar[])) WITH ORDINALITY
       AS s(sector, i)
     WHERE spacemap_admits(p.id, s.sector) ORDER BY s.i LIMIT 1) adm ON true
+  LEFT JOIN LATERAL (
+    SELECT bool_or(spacemap_area_leads(p.area_id, s)) AS is_lead
+    FROM unnest(CAST({r["industries"]} AS varchar[])) s) ld ON true
   LEFT JOIN LATERAL (
     SELECT bool_or(pi.industry_code = {r["industry"]}) AS focus_exact,
            bool_or(pi.industry_code IN (

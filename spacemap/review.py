@@ -208,7 +208,8 @@ def decide(
         values = _take_space(session, actor, app, checks, reason)
     releases = action == "withdraw" and app.status == "approved"
     if actor.role == "reviewer":
-        values.update(decision_reason=reason, decided_by=actor.id, decided=True)
+        values.update(decision_reason=reason, decided_by=actor.id, decided=True,
+                      whitelist_version=store.whitelist_version_for(session, app.id))  # fmt: skip
     else:
         values.update(message=reason)
     store.set_status(session, app, rule.target, **values)

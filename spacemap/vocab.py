@@ -98,7 +98,7 @@ APPLICATION_STATUSES: dict[str, tuple[str, str]] = {
 # Statuses in which an application still waits for a decision (and counts as a duplicate).
 OPEN_STATUSES = ("pending", "needs_info")
 
-AUDIT_ENTITIES = ("application", "unit", "user", "proposal", "dataset")
+AUDIT_ENTITIES = ("application", "unit", "user", "proposal", "dataset", "whitelist")
 
 # The automatic checks of an application (and of a near miss), by the name code uses.
 CHECKS: dict[str, tuple[str, str]] = {
@@ -121,6 +121,9 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "release": ("释放面积", "floor space released"),
     "reconcile": ("按已批面积核减登记可用面积", "register's free area reduced by approved space"),
     "propose": ("生成批量方案", "batch proposal computed"),
+    "whitelist_add": ("正面清单新增行业", "sector added to the whitelist"),
+    "whitelist_remove": ("正面清单移除行业", "sector removed from the whitelist"),
+    "whitelist_changed": ("所在片区正面清单变更", "its area's whitelist changed"),
     "sign_in": ("登录", "signed in"),
     "sign_in_failed": ("登录失败", "failed sign-in"),
     "sign_out": ("退出登录", "signed out"),

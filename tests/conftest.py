@@ -249,3 +249,16 @@ def signed_in(app: object, username: str, lang: str | None = None) -> TestClient
                         follow_redirects=False)  # fmt: skip
     assert reply.status_code == 303, reply.text
     return client
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium, driven by Playwright (no browser download); see tests/browser.py."""
+    from tests.browser import CHROMIUM, FLAGS
+
+    playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()

@@ -74,7 +74,8 @@ def test_deferred_acceptance_leaves_no_justified_envy(seed: int) -> None:
     edges, high_tech = random_edges(seed)
     da = deferred_acceptance(edges, high_tech, seed)
     assert justified_envy(edges, da, high_tech, seed) == 0
-    assert justified_envy(edges, greedy(edges), high_tech, seed) >= 0
+    # The count can see envy: the score-greedy assignment ignores priorities and has some.
+    assert justified_envy(edges, greedy(edges), high_tech, seed) > 0
 
 
 def test_lottery_is_seeded(seed: int = 3) -> None:

@@ -7,43 +7,15 @@ test. Swagger UI then runs a request for real, as a developer trying the API wou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.test_web_e2e import CHROMIUM, FLAGS, shot
-
-playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
+from tests.browser import offline_page, shot
 
 
 def _offline_page(browser: Any, server: str, locale: str, phone: bool = False) -> Any:
-    size = {"width": 390, "height": 844} if phone else {"width": 1400, "height": 900}
-    context = browser.new_context(viewport=size, locale=locale, is_mobile=phone)
-    pg = context.new_page()
-    pg.outside, pg.errors = [], []
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith(server):
-            r.continue_()
-        else:
-            pg.outside.append(r.request.url)
-            r.abort()
-
-    pg.route("**/*", route)
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("response", lambda r: r.status >= 400 and pg.errors.append(f"{r.status} {r.url}"))
-    return pg
+    return offline_page(browser, server, locale, phone)
 
 
 def test_swagger_ui_runs_a_request_offline(browser: Any, server: str) -> None:

@@ -45,7 +45,7 @@ GROUP BY u.id HAVING u.available_m2 + COALESCE(sum(a.requested_m2), 0) > u.capac
 AUDIT_MATCHES_STATE = """
 SELECT a.id FROM applications a
 JOIN LATERAL (SELECT l.after ->> 'status' AS status FROM audit_log l
-              WHERE l.entity = 'application' AND l.entity_id = a.id::text
+              WHERE l.entity = 'application' AND l.entity_id = a.id::text AND l.after ? 'status'
               ORDER BY l.id DESC LIMIT 1) last ON true
 WHERE last.status IS DISTINCT FROM a.status
 """

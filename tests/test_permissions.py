@@ -44,6 +44,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...] | str] = {
     ("POST", "/api/proposals"): ("reviewer",),
     ("GET", "/api/proposals/{proposal_id}"): ("reviewer",),
     ("POST", "/api/proposals/{proposal_id}/accept"): ("reviewer",),
+    ("GET", "/api/areas/{area}/whitelist"): PUBLIC,
+    ("POST", "/api/areas/{area}/whitelist/amendments"): ("reviewer",),
     ("GET", "/api/stats"): ("reviewer", "planner", "admin"),
     ("GET", "/api/users"): ("admin",),
     ("POST", "/api/users"): ("admin",),
@@ -58,6 +60,7 @@ SAMPLES = {
     "{unit_code}": "fintech_city-0001",
     "{proposal_id}": "2147483000",
     "{username}": "planner",
+    "{area}": "hetao",
     "{kind}": "units",
 }
 # Bodies that pass nothing a route would act on: the access check runs first, then 422.

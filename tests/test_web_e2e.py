@@ -6,29 +6,15 @@ work with the cable pulled. Screenshots of each step go to ``test-artifacts/scre
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, ROOT
-
-playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
-CHROMIUM = Path(os.environ.get("SPACEMAP_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.browser import offline_page, shot, sign_in
+from tests.conftest import PASSWORD
 
 LAYER_COUNTS = """() => {
   const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
@@ -43,50 +29,11 @@ LAYER_COUNTS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    pg = context.new_page()
-    pg.outside = []  # requests that would have left the machine
-    pg.errors = []
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith(server):
-            r.continue_()
-        else:
-            pg.outside.append(r.request.url)
-            r.abort()
-
-    pg.route("**/*", route)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    # Every asset must resolve locally: a missing sprite or webfont is an error too.
-    pg.on(
-        "response", lambda r: pg.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None
-    )
+    pg = offline_page(browser, server, "zh-CN", expected=(403,))
     yield pg
-    context.close()
-
-
-def shot(pg: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
-
-
-def sign_in(pg: Any, server: str, username: str, next_path: str) -> None:
-    pg.goto(f"{server}/login?next={next_path}")
-    pg.fill("input[name=username]", username)
-    pg.fill("input[name=password]", PASSWORD)
-    pg.click("form[action='/login'] button")
-    pg.wait_for_load_state("networkidle")
+    pg.context.close()
 
 
 def test_zone_map_draws_offline(page: Any, server: str) -> None:

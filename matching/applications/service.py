@@ -201,6 +201,7 @@ class ApplicationService:
             decision_reason=r["decision_reason"],
             decided_by=r["decided_by_name"],
             decided_at=r["decided_at"],
+            whitelist_version=r["whitelist_version"],
             created_at=r["created_at"],
             updated_at=r["updated_at"],
             age_days=round(float(r["age_days"]), 2),

@@ -87,6 +87,9 @@ class ApplicationView(BaseModel):
     decision_reason: str | None
     decided_by: str | None
     decided_at: dt.datetime | None
+    whitelist_version: int | None = Field(
+        description="the version of the area's whitelist it was decided under (0: the plan's)"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     age_days: float

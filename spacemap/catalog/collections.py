@@ -22,6 +22,7 @@ PROVENANCE = (
 # (``spacemap_admits``: the area's list in force and the park's own list), which matching and the
 # application checks call too. ``{park}`` and ``{unit}`` are each collection's alias for them.
 _ADMITS = "spacemap_admits({park}.id, CAST(:industry AS varchar))"
+WHITELIST_TABLES = ("area_whitelist", "whitelist_changes")  # the plan's lists and the amendments
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,15 @@ COLLECTIONS: dict[str, Collection] = {
                 ("area_km2", "round((ST_Area(t.geom::geography) / 1e6)::numeric, 2)"),
             ),
             filters=("industry_area", "zone"),
-            tables=("areas", "zones", "area_whitelist", "area_parts", "parks", "space_units"),
+            tables=(
+                "areas",
+                "zones",
+                "area_whitelist",
+                "whitelist_changes",
+                "area_parts",
+                "parks",
+                "space_units",
+            ),
         ),
         Collection(
             id="parks",
@@ -248,7 +257,15 @@ COLLECTIONS: dict[str, Collection] = {
                 ("available_m2", "s.avail"),
             ),
             filters=("industry", "area", "zone", "park_type"),
-            tables=("parks", "areas", "zones", "park_industries", "space_units", "area_whitelist"),
+            tables=(
+                "parks",
+                "areas",
+                "zones",
+                "park_industries",
+                "space_units",
+                "area_whitelist",
+                "whitelist_changes",
+            ),
             park_alias="t",
         ),
         Collection(
@@ -289,7 +306,15 @@ COLLECTIONS: dict[str, Collection] = {
                 "max_rent",
                 "low_cost",
             ),
-            tables=("space_units", "parks", "areas", "zones", "park_industries", "area_whitelist"),
+            tables=(
+                "space_units",
+                "parks",
+                "areas",
+                "zones",
+                "park_industries",
+                "area_whitelist",
+                "whitelist_changes",
+            ),
             unit_alias="t",
             time_property="available_from",
             time_sql="t.available_from",

@@ -131,13 +131,16 @@ def rows(session: Session, q: FeatureQuery) -> tuple[list[str], list[tuple]]:
 VERSIONS = """
 SELECT v.table_name,
        v.version + (SELECT count(*) FROM data_changes c WHERE c.table_name = v.table_name)
-FROM data_versions v WHERE v.table_name = ANY(:t) ORDER BY v.table_name
+FROM data_versions v WHERE v.table_name = ANY(:t)
+UNION ALL SELECT 'day', CAST(to_char(current_date, 'YYYYMMDD') AS bigint)
+ORDER BY 1
 """
 
 
 def versions(session: Session, tables: tuple[str, ...]) -> str:
     """The data version of a set of tables, as one opaque string: the number of committed
-    write statements on each (migration 0006_lead), so it changes exactly when data does."""
+    write statements on each (migration 0006_lead), so it changes exactly when data does — and
+    the day, since a whitelist change dated tomorrow changes what is in force at midnight."""
     found = session.execute(text(VERSIONS), {"t": list(tables)}).all()
     return ".".join(f"{name}:{version}" for name, version in found)
 

@@ -19,7 +19,14 @@ from spacemap.models.geodata import (
     Tenant,
     Zone,
 )
-from spacemap.models.workflow import Application, AuditEntry, DataChange, DataVersion, Proposal
+from spacemap.models.workflow import (
+    Application,
+    AuditEntry,
+    DataChange,
+    DataVersion,
+    Proposal,
+    WhitelistChange,
+)
 
 __all__ = [
     "ApiToken",
@@ -45,5 +52,6 @@ __all__ = [
     "Station",
     "Tenant",
     "User",
+    "WhitelistChange",
     "Zone",
 ]

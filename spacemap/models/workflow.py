@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -70,6 +71,8 @@ class Application(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The version of its area's whitelist in force when it was decided (0: the plan's list).
+    whitelist_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -156,5 +159,36 @@ class DataChange(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     table_name: Mapped[str] = mapped_column(String(64), nullable=False)
     at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class WhitelistChange(Base):
+    """The bureau's amendment of an area's 正面清单: one sector added or removed, with its reason,
+    citation and effective date. The plan's list (``AreaWhitelist``) plus the changes in force
+    is the list in force (``spacemap_whitelist``, migration 0009_lead)."""
+
+    __tablename__ = "whitelist_changes"
+    __table_args__ = (
+        CheckConstraint("action IN ('add', 'remove')", name="action"),
+        CheckConstraint("length(btrim(reason)) > 0", name="reason_given"),
+        CheckConstraint("length(btrim(citation)) > 0", name="citation_given"),
+        Index("ix_whitelist_changes_lookup", "area_id", "industry_code", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("areas.id", ondelete="RESTRICT"), nullable=False
+    )
+    industry_code: Mapped[str] = mapped_column(ForeignKey("industries.code"), nullable=False)
+    action: Mapped[str] = mapped_column(String(8), nullable=False)
+    is_lead: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    citation: Mapped[str] = mapped_column(Text, nullable=False)
+    effective_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_by: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), nullable=False
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

@@ -27,6 +27,7 @@ QUEUE = """
 SELECT a.id, a.company_id, a.company_name, a.profile, a.industry_code, a.requested_m2, a.score,
        a.model, a.checks AS checks_at_filing, a.checks_passed AS passed_at_filing, a.status,
        a.message, a.decision_reason, a.created_at, a.updated_at, a.decided_at,
+       a.whitelist_version,
        d.username AS decided_by_name, u.id AS unit_id, u.code AS unit_code, u.available_m2,
        u.capacity_m2, u.is_synthetic, u.rent_cny_m2_month, p.id AS park_id, p.code AS park_code,
        p.name_zh AS park_name_zh, p.name_en AS park_name_en, p.park_type,
@@ -179,4 +180,18 @@ def lock_many(session: Session, ids: list[int]) -> list[Application]:
             .order_by(Application.id)
             .with_for_update()
         )
+    )
+
+
+def whitelist_version_for(session: Session, application_id: int) -> int:
+    """The version of the application's area's whitelist in force today (see migration 0009)."""
+    return int(
+        session.execute(
+            text(
+                "SELECT spacemap_whitelist_version(p.area_id) FROM applications a "
+                "JOIN space_units u ON u.id = a.unit_id JOIN parks p ON p.id = u.park_id "
+                "WHERE a.id = :id"
+            ),
+            {"id": application_id},
+        ).scalar_one()
     )

@@ -68,16 +68,3 @@ def area_names(session: Session) -> dict[str, tuple[str, str]]:
     """Area code → (中文名, English name), for pick lists."""
     rows = session.execute(text("SELECT code, name_zh, name_en FROM areas ORDER BY code"))
     return {code: (zh, en) for code, zh, en in rows}
-
-
-WHITELIST_OF = """
-SELECT w.industry_code, i.name_zh, i.name_en, w.is_lead, w.source
-FROM areas a JOIN spacemap_whitelist() w ON w.area_id = a.id
-JOIN industries i ON i.code = w.industry_code
-WHERE a.code = :area ORDER BY NOT w.is_lead, w.industry_code
-"""
-
-
-def whitelist_of(session: Session, area_code: str) -> list[dict[str, Any]]:
-    """An area's 正面清单 in force: each sector, whether it leads, and where the list says so."""
-    return [dict(r._mapping) for r in session.execute(text(WHITELIST_OF), {"area": area_code})]

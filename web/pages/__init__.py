@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.pages import account, company, data, language, review, search, zone
+from web.pages import account, company, data, language, review, search, whitelists, zone
 from web.pages.common import page_actor
 from web.pages.zone import zone_page
 
 router = APIRouter(include_in_schema=False)
-for module in (zone, account, language, search, company, review, data):
+# /review/whitelists before /review/{application_id}
+for module in (zone, account, language, search, company, whitelists, review, data):
     router.include_router(module.router)
 
 __all__ = ["page_actor", "router", "zone_page"]

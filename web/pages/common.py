@@ -58,6 +58,7 @@ ZONE_TABLES = (
     "areas",
     "area_parts",
     "area_whitelist",
+    "whitelist_changes",
     "parks",
     "park_industries",
     "space_units",

@@ -6,6 +6,7 @@ views into HTML; every check and conflict shown is the service's, evaluated on t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -13,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from matching import batch
-from matching.applications import ApplicationView, reader, with_service
+from matching.applications import ApplicationView, reader, report, with_service
 from matching.match import explain_unit, match
 from spacemap import review
 from spacemap.config import get_settings
@@ -21,7 +22,8 @@ from spacemap.i18n import Msg, Names, _
 from spacemap.store import applications as app_store
 from spacemap.store import audit, stats
 from spacemap.store import proposals as proposal_store
-from spacemap.store.areas import area_names, whitelist_of
+from spacemap.store import whitelists as whitelist_store
+from spacemap.store.areas import area_names
 from spacemap.store.audit import Actor
 from spacemap.store.units import unit_points
 from spacemap.taxonomy import sectors
@@ -152,7 +154,7 @@ def _application_page(
         feasible=feasible,
         model=model,
         others=others,
-        whitelist=whitelist_of(session, a.area_code),
+        whitelist=whitelist_store.in_force(session, a.area_code),
         area_space=_area_space(session, a.area_code),
         trail=audit.for_application(session, application_id),
         map=map_parts(maps.assignments_map(session, basemap, points)),
@@ -250,6 +252,39 @@ def accept(
     session.expire_all()
     return _proposal(request, session, actor, proposal_store.get(session, proposal_id),
                      error=error, notice=notice)  # fmt: skip
+
+
+@router.get("/review/export.{kind}", response_model=None)
+def export(
+    request: Request,
+    session: DB,
+    actor: ReviewerPage,
+    kind: str,
+    area: str = "",
+    industry: str = "",
+    status: str = "open",
+    min_age_days: str = "",
+) -> Response:
+    """The queue as filtered on the page, with its decisions, and free space per area: .xlsx
+    (two sheets) or .csv (the queue); the same rows the page shows."""
+    if kind not in ("xlsx", "csv"):
+        raise review.NotFound(_("No such export."))
+    f, _error = _queue_filter(area, industry, status, min_age_days)
+    queue_rows = report.queue_table(reader(session, actor).queue(f).items)
+    stamp = dt.date.today().isoformat()
+    if kind == "csv":
+        body, media = report.to_csv(queue_rows), "text/csv; charset=utf-8"
+    else:
+        body = report.to_xlsx(
+            {
+                str(_("Applications")): queue_rows,
+                str(_("Free space by area")): report.occupancy_table(session),
+            }
+        )
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"spacemap-review-{stamp}.{kind}"
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
 @router.get("/review/{application_id}", response_model=None)
