@@ -7,12 +7,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WEBLIB := web/node_modules/.installed-stamp
 
-.PHONY: install browser gdal db data run test lint bench geodata messages down clean help
+.PHONY: install browser gdal db data run test lint bench geodata messages down clean help \
+	scale-tools test-scale scale
 
 help:
 	@echo "make run    install, start PostGIS, migrate, load the Futian data, serve"
 	@echo "make test   install, start PostGIS, lint, run the test suite"
-	@echo "make bench  benchmarks (matching, maps, tipg peer, allocation, CLI start-up) -> docs/BENCHMARKS.md"
+	@echo "make test-scale  standby, pgbouncer, two processes, nginx: the scale tests"
+	@echo "make scale  the scale stack on this machine (docs/SCALING.md), until Ctrl-C"
+	@echo "make bench  benchmarks (matching, maps, HTTP match, tipg peer, allocation, CLI start-up, read scale) -> docs/BENCHMARKS.md"
 	@echo "make down   stop the embedded PostGIS"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -52,7 +55,19 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: db lint browser gdal
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/scale
+
+# The scale stack's tests (docs/SCALING.md): their own primary, standby, pgbouncer, two app
+# processes and nginx in a temporary directory; independent of the embedded cluster. Debian's
+# docker-compose validates the compose file's `scale` profile (no Docker engine needed).
+scale-tools:
+	sh scripts/ensure-packages.sh pgbouncer nginx docker-compose
+
+test-scale: install scale-tools
+	$(BIN)/python -m pytest tests/scale
+
+scale: install scale-tools
+	$(BIN)/spacemap scale up
 
 # Benchmarks (< 20 min): matplotlib for the plots; tipg, the peer, in a venv of its own.
 TIPG := .bench/tipg-venv/bin/python

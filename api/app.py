@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from api import docs, openapi, problems
+from api.consistency import ReadYourWrites
 from api.cors import PublicCORS
 from api.csrf import SameOriginWrites
 from api.deps import DbSession
@@ -35,6 +36,7 @@ from api.routes import (
 from spacemap import __version__
 from spacemap.config import get_settings
 from spacemap.i18n import _
+from spacemap.routing import LSN_COOKIE, read_scope
 from web import assets, pages
 from web.basemaps import tile_origins
 from web.pages import errors as page_errors
@@ -74,6 +76,7 @@ def create_app() -> FastAPI:
     # Outermost last: request context, security headers, CORS, same-origin writes, compression.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
     app.add_middleware(SameOriginWrites)
+    app.add_middleware(ReadYourWrites)  # with a standby: the writer's WAL position, a cookie
     app.add_middleware(PublicCORS, origins=settings.cors_origins.split(","))
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings))
     app.add_middleware(RequestContext)
@@ -117,4 +120,5 @@ def landing(
         known_parameters(request)  # the OGC rule; the map page ignores what it does not use
         return system.landing_document(request)
     actor = pages.page_actor(request, session)
-    return pages.zone_page(request, session, actor, basemap, measure)
+    with read_scope(request.cookies.get(LSN_COOKIE)) as reads:  # the map: the standby's data
+        return pages.zone_page(request, reads, actor, basemap, measure)

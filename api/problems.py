@@ -12,13 +12,14 @@ from typing import Any, Protocol
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spacemap.database import Busy, contention
 from spacemap.i18n import Msg, _
 from spacemap.review import ReviewError
+from spacemap.routing import Unavailable, unreachable
 
 log = logging.getLogger("spacemap.api")
 
@@ -150,6 +151,24 @@ async def _busy(request: Request, exc: Busy) -> Response:
     )
 
 
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    """The database this request needs is down (the primary, for a write): nothing was done;
+    say when to come back. Reads do not get here while the standby answers."""
+    log.warning("database unreachable: %s", getattr(exc, "__cause__", None) or exc)
+    return problem_response(
+        request,
+        503,
+        _("The database cannot be reached just now; nothing was changed. Please retry shortly."),
+        headers={"Retry-After": str(Unavailable.retry_after_s)},
+    )
+
+
+async def _operational(request: Request, exc: OperationalError) -> Response:
+    if unreachable(exc):
+        return await _unavailable(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _integrity(request: Request, exc: IntegrityError) -> Response:
     """A database rule refused the write (the unit ledger, a unique key): the client's conflict,
     not a crash; nothing was written."""
@@ -187,6 +206,8 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     app.add_exception_handler(Problem, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(ReviewError, _review)  # type: ignore[arg-type]
     app.add_exception_handler(Busy, _busy)  # type: ignore[arg-type]
+    app.add_exception_handler(Unavailable, _unavailable)
+    app.add_exception_handler(OperationalError, _operational)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -14,6 +14,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from api.deps import DbSession
 from api.problems import Problem
+from spacemap.routing import with_standby_fallback
 from spacemap.store import users
 from spacemap.store.audit import Actor
 
@@ -35,7 +36,7 @@ def current_actor(
         token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    user = users.user_for_token(session, token)
+    user = with_standby_fallback(session, lambda s: users.user_for_token(s, token))
     if user is None:
         raise Problem(
             401,

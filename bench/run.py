@@ -20,6 +20,7 @@ from bench import cli as bench_cli
 from bench import http_match
 from bench import maps as bench_maps
 from bench import peer as peer_bench
+from bench import scale as scale_bench
 from bench import signin as signin_bench
 from bench.shenzhen import generate, prepare
 from matching.allocate import Edges, deferred_acceptance, greedy, optimal
@@ -114,6 +115,7 @@ def main() -> None:
         action="store_true",
         help="run only the zone map rows and replace that section of --output",
     )
+    parser.add_argument("--scale-requests", type=int, default=300, help="0 to skip bench.scale")
     args = parser.parse_args()
     if args.only_maps:
         maps_only(args)
@@ -176,6 +178,12 @@ def main() -> None:
                         f"p99 {f['p99']:7.1f} ms",
                         flush=True,
                     )
+    scale_lines: list[str] = []
+    if args.scale_requests:
+        print("read throughput: one process vs standby + pgbouncer + two processes …", flush=True)
+        scaled = scale_bench.run(args.scale_requests)
+        scale_lines = scale_bench.section(scaled, args.scale_requests, 8)
+        print("\n".join(scale_lines), flush=True)
     flood = signin_bench.measure(url)
     print(f"sign-in flood: /health p50 {flood['idle_p50']:.1f} ms idle, "
           f"{flood['flood_p50']:.1f} ms during (max {flood['flood_max']:.1f}); {flood['codes']}; "
@@ -190,7 +198,7 @@ def main() -> None:
     minutes = (time.perf_counter() - started) / 60
     load = (load_start, os.getloadavg()[0])
     text_out = render(rows, alloc, map_rows, peer, args.workers, plots, args.output.parent, minutes,
-                      flood, http, args.http_scale, load, cli)  # fmt: skip
+                      flood, http, args.http_scale, load, cli, scale_lines)  # fmt: skip
     args.output.write_text(text_out, encoding="utf-8")
     print(f"wrote {args.output} in {minutes:.1f} min")
 
@@ -310,7 +318,7 @@ def plot_maps(map_rows, folder: Path) -> Path:
 
 def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT / "docs",
            minutes=0.0, flood=None, http=None, http_scale=100_000, load=None,
-           cli=None) -> str:  # fmt: skip
+           cli=None, scale_lines=()) -> str:  # fmt: skip
     lines = [
         "# Benchmarks / 性能基准",
         "",
@@ -365,6 +373,7 @@ def render(rows, alloc, map_rows=(), peer=None, workers=2, plots=(), docs=ROOT /
         *map_section(map_rows),
         *signin_bench.section(flood),
         *bench_cli.section(cli or {}),
+        *scale_lines,
         *[f"![{p.stem}]({p.relative_to(docs).as_posix()})" for p in plots],
         "",
         *targets(rows, alloc, peer, cli=cli, map_rows=map_rows, http=http),

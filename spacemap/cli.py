@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from spacemap.datareport import data_app
 from spacemap.i18n import Msg, _, ngettext
+from spacemap.scale.cli import scale_app
 from spacemap.terminal import Failure, console, err, h, new_app, run, say_error
 
 app = new_app(_("spacemap: the Futian industrial-space map and matching service."))
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 app.add_typer(data_app, name="data")
+app.add_typer(scale_app, name="scale")  # docs/SCALING.md: the scale stack on one machine
 
 
 def say(message: Msg | str) -> None:

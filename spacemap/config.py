@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         description="A read replica for read-only traffic (maps, features, matching, stats); "
         "default: the primary.",
     )
+    # scale (docs/SCALING.md): connections through pgbouncer in transaction mode
+    pooler: Literal["none", "pgbouncer"] = Field(
+        default="none",
+        description="pgbouncer: the URLs point at pgbouncer in transaction mode (no prepared "
+        "statements, no startup options).",
+    )
     state_dir: Path = Field(
         default=Path(".spacemap"),
         description="Where the embedded cluster keeps its data, socket and log.",

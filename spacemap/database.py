@@ -22,6 +22,19 @@ from spacemap.config import get_settings
 # peer query went from 68 ms to under 10 ms without them).
 CONNECT_ARGS = {"options": "-c jit=off -c max_parallel_workers_per_gather=0"}
 
+# --- scale (docs/SCALING.md): fail fast when a server is down; pgbouncer's transaction mode --
+# A server that cannot be reached answers within seconds (a 503, or the standby's fallback),
+# never a hung request. Behind pgbouncer in transaction mode a connection is ours for one
+# transaction only: no prepared statements (psycopg prepares after 5 runs of a query) and no
+# startup options (pgbouncer refuses them; the servers set jit/parallelism themselves).
+CONNECT_TIMEOUT_S = 3
+
+
+def connect_args() -> dict[str, object]:
+    if get_settings().pooler == "pgbouncer":
+        return {"connect_timeout": CONNECT_TIMEOUT_S, "prepare_threshold": None}
+    return {**CONNECT_ARGS, "connect_timeout": CONNECT_TIMEOUT_S}
+
 
 # As many connections as the server has request threads (AnyIO's default pool: 40), so a busy
 # process queues at its thread pool, not inside the connection pool.
@@ -30,7 +43,7 @@ POOL_SIZE, POOL_OVERFLOW = 10, 30
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True, connect_args=CONNECT_ARGS,
+    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args(),
                          pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)  # fmt: skip
 
 

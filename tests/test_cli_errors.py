@@ -115,6 +115,7 @@ CASES = [
     (["allocate", "--applications", "{apps}"], 2, "is not valid"),
     (["allocate", "--applications", "{apps}", "--top-k", "-1"], 2, "must be at least 1"),
     (["data", "conflicts", "--csv"], 2, "no option --csv"),
+    (["scale", "up", "--apps", "0"], 2, "--apps: must be between 1 and 8, not 0"),
     (["nonsense"], 2, "no command 'nonsense'"),
 ]  # fmt: skip
 
@@ -143,8 +144,8 @@ def test_every_command_has_a_bad_arguments_case(command) -> None:
             else:
                 yield " ".join((*prefix, name))
 
-    covered = {" ".join(c[0][:2]) if c[0][0] in ("db", "import", "users", "data") else c[0][0]
-               for c in CASES}  # fmt: skip
+    groups = ("db", "import", "users", "data", "scale")
+    covered = {" ".join(c[0][:2]) if c[0][0] in groups else c[0][0] for c in CASES}
     assert set(paths(command)) - covered == set()
 
 

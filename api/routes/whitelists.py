@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import DbSession
+from api.deps import DbSession, ReadSession
 from api.security import Reviewer
 from spacemap import whitelists
 from spacemap.database import transaction
@@ -33,7 +33,7 @@ class NewAmendment(BaseModel):
 
 @router.get("/areas/{area}/whitelist", response_model=WhitelistView,
             summary="An area's whitelist in force, and its amendments")  # fmt: skip
-def get_whitelist(session: DbSession, area: AreaCode) -> WhitelistView:
+def get_whitelist(session: ReadSession, area: AreaCode) -> WhitelistView:
     return whitelists.current(session, area)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from spacemap import i18n, review
 from spacemap.config import get_settings
-from spacemap.database import get_read_engine, request_session, session_scope
+from spacemap.database import request_session
+from spacemap.routing import LSN_COOKIE, read_scope, with_standby_fallback
 from spacemap.store import users
 from spacemap.store.audit import Actor
 from spacemap.vocab import AUDIT_ACTIONS, CHECKS, ROLES
@@ -69,6 +71,15 @@ ZONE_TABLES = (
 DB = Annotated[Session, Depends(request_session, scope="function")]  # commit, then respond
 
 
+def read_session(request: Request) -> Iterator[Session]:
+    """A read-only snapshot, on the standby when one is configured (``spacemap.routing``)."""
+    with read_scope(request.cookies.get(LSN_COOKIE)) as session:
+        yield session
+
+
+ReadDB = Annotated[Session, Depends(read_session)]
+
+
 class PageRoute(APIRoute):
     """A route that answers with a page: its errors are pages too, in the reader's language
     (``web.pages.errors``), never a problem+json body."""
@@ -86,7 +97,9 @@ class SignInRequired(Exception):
 
 def page_actor(request: Request, session: DB) -> Actor | None:
     token = request.cookies.get(COOKIE)
-    user = users.user_for_token(session, token) if token else None
+    if not token:
+        return None
+    user = with_standby_fallback(session, lambda s: users.user_for_token(s, token))
     if user is None:
         return None
     return Actor(id=user.id, username=user.username, role=user.role, company_name=user.company_name)
@@ -101,7 +114,7 @@ def page_actor_or_none(request: Request) -> Actor | None:
     if not request.cookies.get(COOKIE):
         return None
     try:
-        with session_scope(get_read_engine()) as session:
+        with read_scope() as session:
             return page_actor(request, session)
     except SQLAlchemyError:
         return None

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from matching.match import MatchResult, ModelInfo, Site, explain_unit, match
 from matching.profile import CompanyProfile
 from spacemap.config import get_settings
-from spacemap.database import get_read_engine, session_scope
 from spacemap.i18n import Msg, Names, _
+from spacemap.routing import LSN_COOKIE, read_scope
 from spacemap.store import users
 from spacemap.store.areas import area_names, zone_names
 from spacemap.store.audit import Actor
@@ -114,9 +114,11 @@ def _shown(raw: str) -> int:
     return max(PAGE, min(MOST, wanted))
 
 
-def _results(profile: CompanyProfile, shown: int) -> tuple[MatchResult, dict[str, str]]:
-    """The first ``shown`` results and their map, from the read engine."""
-    with session_scope(get_read_engine()) as read:
+def _results(
+    profile: CompanyProfile, shown: int, after_lsn: str | None
+) -> tuple[MatchResult, dict[str, str]]:
+    """The first ``shown`` results and their map, from a read snapshot (``spacemap.routing``)."""
+    with read_scope(after_lsn) as read:
         result = match(read, profile, get_settings().resolved_model_dir(), limit=shown)
         basemap, _options = pick_basemap(None)
         data = result.model_dump(mode="json")
@@ -141,7 +143,7 @@ def search(request: Request, session: DB, actor: PageActor, shown: str = "") -> 
         reply.status_code = 422
         return reply
     count = _shown(shown)
-    result, parts = _results(form.profile, count)
+    result, parts = _results(form.profile, count, request.cookies.get(LSN_COOKIE))
     more = None
     if result.next_offset is not None and count < MOST:
         more = "/search?" + urlencode([*query_pairs(form.profile), ("shown", count + PAGE)])
@@ -166,7 +168,7 @@ def compare(request: Request, session: DB, actor: PageActor) -> HTMLResponse:
     feasible, meaning = 0, {}
     if error is None and form.profile is not None:
         model_dir = get_settings().resolved_model_dir()
-        with session_scope(get_read_engine()) as read:
+        with read_scope(request.cookies.get(LSN_COOKIE)) as read:
             for code in codes:
                 site, feasible, info = explain_unit(
                     read, form.profile, form.profile.min_area_m2, code, model_dir

@@ -15,7 +15,7 @@ from spacemap.catalog.queries import versions
 from spacemap.i18n import _, current_locale
 from spacemap.store.audit import Actor
 from web import statistics
-from web.pages.common import DB, page_router, render, require_role
+from web.pages.common import ReadDB, page_router, render, require_role
 
 router = page_router()
 StatsPage = Annotated[Actor, require_role("planner", "reviewer", "admin")]
@@ -25,7 +25,7 @@ _cache: dict[str, list[statistics.StatFigure]] = {}
 _lock = threading.Lock()
 
 
-def figures(session: DB) -> list[statistics.StatFigure]:
+def figures(session: ReadDB) -> list[statistics.StatFigure]:
     """Every figure, built once per data version and language (charts take a moment)."""
     key = f"{versions(session, statistics.TABLES)}|{current_locale()}|{dt.date.today()}"
     with _lock:
@@ -41,7 +41,7 @@ def figures(session: DB) -> list[statistics.StatFigure]:
 
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(
-    request: Request, session: DB, actor: StatsPage, paper: str | None = None
+    request: Request, session: ReadDB, actor: StatsPage, paper: str | None = None
 ) -> HTMLResponse:
     paper = paper if paper in PAPERS else None
     return render(
@@ -57,7 +57,7 @@ def stats_page(
 
 
 @router.get("/stats/{key}.csv")
-def stats_csv(key: str, session: DB, actor: StatsPage) -> Response:
+def stats_csv(key: str, session: ReadDB, actor: StatsPage) -> Response:
     found = [f for f in figures(session) if f.key == key]
     if not found:
         raise review.NotFound(_("There is no figure named %(key)s.", key=key), "key")

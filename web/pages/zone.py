@@ -21,9 +21,9 @@ from spacemap.vocab import PARK_TYPES
 from web import zonemap
 from web.basemaps import Basemap
 from web.pages.common import (
-    DB,
     ZONE_TABLES,
     PageActor,
+    ReadDB,
     map_parts,
     page_router,
     pick_basemap,
@@ -112,7 +112,7 @@ def zone_page(
 @router.get("/map", response_class=HTMLResponse)
 def zone(
     request: Request,
-    session: DB,
+    session: ReadDB,
     actor: PageActor,
     basemap: str | None = None,
     measure: str = "available_m2",
@@ -123,7 +123,7 @@ def zone(
 
 
 @router.get("/map/popup/{kind}/{code}", response_class=HTMLResponse)
-def popup(kind: str, code: str, session: DB) -> HTMLResponse:
+def popup(kind: str, code: str, session: ReadDB) -> HTMLResponse:
     """An area's or a park's popup, as an HTML fragment in the reader's language."""
     build = POPUPS.get(kind)
     if build is None:
@@ -135,7 +135,7 @@ def popup(kind: str, code: str, session: DB) -> HTMLResponse:
 
 
 @router.get("/map/cell/{layer}/{z}/{x}/{y}", response_class=HTMLResponse)
-def cell(layer: str, z: int, x: int, y: int, session: DB, datum: str = "wgs84") -> HTMLResponse:
+def cell(layer: str, z: int, x: int, y: int, session: ReadDB, datum: str = "wgs84") -> HTMLResponse:
     """The units in one cell of the units or low-cost layer (its ``cell`` property), as an
     HTML fragment for the map's popup."""
     if layer not in ("units", "low-cost"):
@@ -148,7 +148,7 @@ def cell(layer: str, z: int, x: int, y: int, session: DB, datum: str = "wgs84") 
 
 
 @router.get("/map/search")
-def search_parks(session: DB, q: str = "", datum: str = "wgs84") -> list[dict[str, Any]]:
+def search_parks(session: ReadDB, q: str = "", datum: str = "wgs84") -> list[dict[str, Any]]:
     """Parks matching ``q`` by Chinese or English name, code or operator, for the map's search
     box: each with its name in the reader's language and where to put the popup (``at``, in
     the basemap's datum)."""
