@@ -280,6 +280,17 @@ def _import(kind: str, file: Path, crs: str | None, encoding: str) -> None:
         ),
     }
     say(messages[kind])
+    for change in result.reconciled:
+        say(
+            _(
+                "Unit %(code)s: the file says %(register)s m² free, but %(approved)s m² of it "
+                "was approved through spacemap; stored %(stored)s m² free (audited).",
+                code=change.code,
+                register=f"{change.register_m2:g}",
+                approved=f"{change.approved_m2:g}",
+                stored=f"{change.stored_m2:g}",
+            )
+        )
     if result.ignored_columns:
         say(
             _(

@@ -152,6 +152,75 @@ def test_a_reload_keeps_approvals_and_says_so_in_the_units_audit(
     assert "120 m² approved" in said
 
 
+UNIT_HEADER = "code,park,capacity_m2,available_m2,rent_cny_m2_month,available_from\n"
+
+
+def _register_row(engine: Engine, unit: str, capacity: float, available: float) -> str:
+    """The unit's row as the bureau's register would send it again."""
+    with engine.connect() as conn:
+        park, rent = conn.execute(
+            text("SELECT p.code, u.rent_cny_m2_month FROM space_units u "
+                 "JOIN parks p ON p.id = u.park_id WHERE u.code = :c"), {"c": unit},
+        ).one()  # fmt: skip
+    return f"{unit},{park},{capacity:g},{available:g},{rent:g},2026-01-01\n"
+
+
+def _import_units(app: object, engine: Engine, body: str):
+    admin = make_user(engine, "admin")
+    with signed_in(app, admin) as a:
+        return a.post("/api/imports/units", files={"file": ("register.csv", body, "text/csv")},
+                      headers={"X-Requested-With": "spacemap"})  # fmt: skip
+
+
+def test_a_unit_import_cannot_undo_approvals(app: object, engine: Engine) -> None:
+    """The register re-sent with every m² free: what spacemap approved stays let, the unit's
+    audit says so, and the space cannot be approved a second time."""
+    unit, capacity = _free_unit(engine)
+    _approved(app, engine, unit, 100)
+    done = _import_units(app, engine, UNIT_HEADER + _register_row(engine, unit, capacity, capacity))
+    assert done.status_code == 200, done.text
+    assert done.json()["reconciled"] == [{
+        "code": unit, "register_available_m2": pytest.approx(capacity), "approved_m2": 100,
+        "stored_available_m2": pytest.approx(capacity - 100),
+    }]  # fmt: skip
+    with engine.connect() as conn:
+        free = conn.execute(text("SELECT available_m2 FROM space_units WHERE code = :c"),
+                            {"c": unit}).scalar_one()  # fmt: skip
+        said = conn.execute(
+            text("SELECT l.reason FROM audit_log l JOIN space_units u ON u.id = l.unit_id "
+                 "WHERE u.code = :c AND l.action = 'reconcile' ORDER BY l.id DESC LIMIT 1"),
+            {"c": unit},
+        ).scalar_one()  # fmt: skip
+    assert free == pytest.approx(capacity - 100)
+    assert said.startswith("import: register.csv") and "100 m² approved" in said
+    # What is left can be approved; one m² more cannot.
+    _approved(app, engine, unit, capacity - 100)
+    with pytest.raises(AssertionError):
+        _approved(app, engine, unit, 1)
+    with engine.connect() as conn:
+        approved = conn.execute(
+            text("SELECT sum(a.requested_m2) FROM applications a JOIN space_units u "
+                 "ON u.id = a.unit_id WHERE u.code = :c AND a.status = 'approved'"), {"c": unit},
+        ).scalar_one()  # fmt: skip
+    assert approved == pytest.approx(capacity)
+
+
+def test_a_unit_import_that_shrinks_below_approvals_is_refused_by_row(
+    app: object, engine: Engine
+) -> None:
+    unit, capacity = _free_unit(engine)
+    _approved(app, engine, unit, 200)
+    refused = _import_units(app, engine, UNIT_HEADER + _register_row(engine, unit, 150, 150))
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["errors"]
+    assert [(e["row"], e["field"]) for e in errors] == [(1, "capacity_m2")]
+    assert "200" in errors[0]["reason"] and unit in errors[0]["reason"]
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT capacity_m2 FROM space_units WHERE code = :c"),
+                              {"c": unit}).scalar_one()  # fmt: skip
+    assert stored == pytest.approx(capacity), "nothing written"
+
+
 # ---------------------------------------------------------------- 4. a new token works at once
 
 

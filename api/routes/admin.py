@@ -71,11 +71,22 @@ class UserChange(BaseModel):
     is_active: bool
 
 
+class ReconciledView(BaseModel):
+    """A unit stored with less free area than the file said, because spacemap approved space in
+    it that the register does not count (the unit's audit trail has the same entry)."""
+
+    code: str
+    register_available_m2: float
+    approved_m2: float
+    stored_available_m2: float
+
+
 class ImportView(BaseModel):
     rows: int
     created: int
     updated: int
     ignored_columns: list[str]
+    reconciled: list[ReconciledView] = []
 
 
 @router.post("/users", status_code=201, response_model=UserView, summary="新建用户 / Add a user")
@@ -198,4 +209,13 @@ def import_register(
         created=result.created,
         updated=result.updated,
         ignored_columns=list(result.ignored_columns),
+        reconciled=[
+            ReconciledView(
+                code=c.code,
+                register_available_m2=c.register_m2,
+                approved_m2=c.approved_m2,
+                stored_available_m2=c.stored_m2,
+            )
+            for c in result.reconciled
+        ],
     )

@@ -39,6 +39,9 @@ class ImportResult:
     created: int
     updated: int
     ignored_columns: list[str]
+    # Units whose free area was stored lower than the file said: the bureau approved space in
+    # them through spacemap that the register does not count (each audited on the unit).
+    reconciled: list[units.Reconciled] = field(default_factory=list)
 
 
 @dataclass
@@ -286,6 +289,25 @@ def _check_parks(session: Session, rows: list[Row]) -> tuple[list[Issue], dict]:
 def _check_units(session: Session, rows: list[Row]) -> tuple[list[Issue], dict]:
     coded = [r for r in rows if "code" in r.values]
     issues = _duplicates([(r.number, r.values["code"]) for r in coded], "code")
+    # A register cannot take back space already approved: capacity must hold it (the free area
+    # is reconciled when written; a smaller capacity is the file's error, the ledger refuses it).
+    approved = units.approved_by_code(session, [r.values["code"] for r in coded])
+    for row in coded:
+        taken, capacity = approved.get(row.values["code"], 0.0), row.values.get("capacity_m2")
+        if taken and isinstance(capacity, (int, float)) and capacity + 0.01 < taken:
+            issues.append(
+                Issue(
+                    row.number,
+                    "capacity_m2",
+                    _(
+                        "capacity %(capacity)s m² is less than the %(approved)s m² already "
+                        "approved in unit %(code)s",
+                        capacity=f"{capacity:g}",
+                        approved=f"{taken:g}",
+                        code=row.values["code"],
+                    ),
+                )
+            )
     keys = parks.park_keys(session)
     for row in rows:
         park = row.values.get("park")
@@ -307,8 +329,8 @@ def _check_units(session: Session, rows: list[Row]) -> tuple[list[Issue], dict]:
 
 
 def _write_parks(
-    session: Session, rows: list[tuple[Row, ParkRecord]], ctx: dict, source: str
-) -> tuple[int, int]:
+    session: Session, rows: list[tuple[Row, ParkRecord]], ctx: dict, source: str, actor: Actor
+) -> tuple[int, int, list[units.Reconciled]]:
     park_rows = []
     for row, rec in rows:
         park_rows.append(
@@ -350,12 +372,12 @@ def _write_parks(
     ]
     parks.replace_park_industries(session, [ids[_park_code(r.values)] for r, _p in rows], focus)
     updated = sum(1 for _r, rec in rows if rec.name_zh in ctx["existing_names"])
-    return len(rows) - updated, updated
+    return len(rows) - updated, updated, []
 
 
 def _write_units(
-    session: Session, rows: list[tuple[Row, UnitRecord]], ctx: dict, source: str
-) -> tuple[int, int]:
+    session: Session, rows: list[tuple[Row, UnitRecord]], ctx: dict, source: str, actor: Actor
+) -> tuple[int, int, list[units.Reconciled]]:
     existing = units.unit_codes(session)
     park_geom = parks.park_locations(session)
     unit_rows = []
@@ -379,9 +401,13 @@ def _write_units(
                 "is_synthetic": False,
             }
         )
-    units.upsert_units(session, unit_rows)
+    # The register's free area, less what spacemap approved since, as the load does.
+    reconciled = units.reconcile_with_approvals(session, unit_rows)
+    ids = units.upsert_units(session, unit_rows)
+    for change in reconciled:
+        audit.record_reconciled(session, actor, change, source, ids)
     updated = sum(1 for _r, rec in rows if rec.code in existing)
-    return len(rows) - updated, updated
+    return len(rows) - updated, updated, reconciled
 
 
 _CHECKS = {"parks": _check_parks, "units": _check_units}
@@ -413,6 +439,9 @@ def import_file(
             issues.append(Issue(None, "(file)", _("the file has no data rows")))
     if any(i.row is None for i in issues):
         raise ImportRejected(issues)
+    # Approvals wait for the import and it for them, so the approved area it reconciles
+    # against cannot change underneath it (the lock order every writer keeps).
+    units.lock_for_bulk_write(session)
     rows = []
     for number, raw in enumerate(table.records, 1):
         if number in table.bad_rows and not raw:
@@ -430,7 +459,7 @@ def import_file(
         raise ImportRejected(issues)
     shown = name or path.name
     records = [(r, build(model, {**r.values, "lng": r.lng, "lat": r.lat})) for r in rows]
-    created, updated = _WRITERS[kind](session, records, ctx, f"import: {shown}")
+    created, updated, reconciled = _WRITERS[kind](session, records, ctx, f"import: {shown}", actor)
     known = set(model.model_fields)
     ignored = [c for c in table.columns if c not in known]
     audit.record(
@@ -447,6 +476,7 @@ def import_file(
             "rows": len(records),
             "created": created,
             "updated": updated,
+            "reconciled": [c.code for c in reconciled],
         },
     )
-    return ImportResult(kind, len(records), created, updated, ignored)
+    return ImportResult(kind, len(records), created, updated, ignored, reconciled)
