@@ -61,46 +61,11 @@ def base_map(
         folium.TileLayer(
             basemap.tiles,
             attr=basemap.attribution,
-            name=f"{basemap.zh} / {basemap.en}",
+            name=str(Names(basemap.zh, basemap.en)),
             subdomains=basemap.subdomains,
             max_zoom=18,
         ).add_to(m)
     return m
-
-
-def _location_note(props: dict[str, Any]) -> str:
-    if props.get("is_estimate") and props.get("location_error_m"):
-        return (
-            f"位置为估算 ±{props['location_error_m']:.0f} m / estimated location "
-            f"±{props['location_error_m']:.0f} m"
-        )
-    if props.get("is_estimate"):
-        return "位置为估算 / estimated location"
-    return "位置来自登记 / registered location"
-
-
-def _context_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
-    """The boundary and the eight areas in outline: where things are, without a basemap."""
-    layer = _district_layer(session, basemap)
-    areas = display_geojson(features(session, "areas"), basemap.datum)
-    folium.GeoJson(
-        areas,
-        style_function=lambda _f: {"color": "#888", "weight": 1, "fillOpacity": 0.04},
-        tooltip=folium.GeoJsonTooltip(["name_zh", "name_en"], labels=False),
-    ).add_to(layer)
-    return layer
-
-
-def _district_layer(session: Session, basemap: Basemap) -> folium.FeatureGroup:
-    layer = folium.FeatureGroup(name="福田区界 / Futian boundary")
-    districts = display_geojson(features(session, "districts"), basemap.datum)
-    futian = [f for f in districts["features"] if f["properties"]["is_futian"]]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": futian},
-        style_function=lambda _f: {"color": "#222", "weight": 3, "fill": False},
-        tooltip=folium.GeoJsonTooltip(["name_zh", "name_en"], labels=False),
-    ).add_to(layer)
-    return layer
 
 
 def _zone_members(session: Session) -> dict[str, str]:
@@ -375,7 +340,8 @@ def sites_map(
 def assignments_map(session: Session, basemap: Basemap, points: list[dict[str, Any]]) -> folium.Map:
     """Units with a label each (an application's unit, or who goes where in a proposal)."""
     m = base_map(basemap)
-    _context_layer(session, basemap).add_to(m)
+    localize_controls(m)
+    _outlines(session, basemap).add_to(m)
     for i, p in enumerate(points, 1):
         x, y = to_display(p["lng"], p["lat"], basemap.datum)
         folium.Marker(

@@ -136,8 +136,8 @@ def _application_page(
     site, feasible, model = explain_unit(session, a.profile, a.requested_m2, a.unit_code, model_dir)
     others = _other_options(session, a)
     here = unit_points(session, [a.unit_code])[a.unit_code]
-    points = [{"lng": here[0], "lat": here[1], "color": "#d7301f",
-               "label": _("Applied for: %(unit)s", unit=a.unit_code)}]  # fmt: skip
+    applied = _("Applied for: %(park)s %(unit)s", park=a.park_name, unit=a.unit_code)
+    points = [{"lng": here[0], "lat": here[1], "color": "#d7301f", "label": applied}]
     points += [
         {"lng": s.location.lng, "lat": s.location.lat,
          "label": Msg("%(park)s %(unit)s", {"park": Names(s.park_name_zh, s.park_name_en),
