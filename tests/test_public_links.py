@@ -40,6 +40,14 @@ def test_a_forged_host_gets_no_links_to_itself(server: str, path: str) -> None:
     assert all(h.startswith("http://localhost/") for h in _hrefs(loopback.json()))
 
 
+@pytest.mark.parametrize("path", ["/tiles", "/tiles/units.json"])
+def test_tile_urls_for_gis_are_never_built_from_a_forged_host(server: str, path: str) -> None:
+    assert httpx.get(f"{server}{path}", headers={"Host": "evil.example"}).status_code == 400
+    body = httpx.get(f"{server}{path}", headers={"Host": "localhost"}).json()
+    urls = [body["tiles"][0]] if "tiles" in body else [x["tiles"] for x in body["layers"]]
+    assert urls and all(u.startswith("http://localhost/tiles/") for u in urls), urls
+
+
 @pytest.fixture(scope="module")
 def public_server(database_url: str, engine: object) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as env:

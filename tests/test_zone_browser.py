@@ -114,6 +114,8 @@ def test_every_layer_draws_under_every_basemap(browser: Any, server: str, basema
         assert drawn[layer]["on"], (basemap, layer)
         assert drawn[layer]["n"] >= 1, (basemap, layer, drawn)
     assert drawn["areas"]["n"] >= 8 and drawn["stations"]["n"] >= 40
+    # The tile URL a GIS needs, whole, though the page's HTML names only the path.
+    assert pg.inner_text("#tiles-url") == f"{server}/tiles/units/{{z}}/{{x}}/{{y}}.mvt"
     assert pg.errors == [], (basemap, pg.errors)
     assert pg.outside == [], (basemap, pg.outside)
     if basemap != "none":

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.caching import etag_for, not_modified
 from api.deps import ReadSession
 from api.problems import Problem
+from api.public import base_url
 from spacemap.catalog import tiles
 from spacemap.catalog.collections import COLLECTIONS
 from spacemap.catalog.queries import extent, versions
@@ -92,7 +93,7 @@ def get_tile(
 
 def tilejson(request: Request, session: Any, layer: tiles.TileLayer) -> dict[str, Any]:
     """TileJSON 3.0: the URL template, zooms, bounds and the layer's fields."""
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     collection = {"units": "space-units", "low-cost": "space-units"}.get(layer.id, layer.id)
     box = None
     if collection in COLLECTIONS:
@@ -128,7 +129,7 @@ def get_tilejson(request: Request, session: ReadSession, layer: str) -> dict[str
 
 @router.get("/tiles", summary="矢量瓦片图层 / The vector tile layers")
 def list_layers(request: Request) -> dict[str, Any]:
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     return {
         "layers": [
             {

@@ -8,7 +8,6 @@ from a whole stack. ``make test-scale`` runs these; ``make test`` leaves them ou
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -16,14 +15,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from matching.profile import CompanyProfile
 from spacemap.database import session_scope
 from spacemap.scale.stack import Stack
 from tests.conftest import PASSWORD
+from web.pages.profile_form import query_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = (ROOT / "examples" / "ai-chip-startup.json").read_text(encoding="utf-8")
@@ -120,17 +122,7 @@ def top_site(base: str) -> dict:
 
 def read_routes(site: dict, planner: dict[str, str]) -> dict[str, dict]:
     """Every read-only route, with a request whose answer the change below alters."""
-    profile = json.loads(PROFILE)
-    form = {
-        "name": "X",
-        "industry": profile["industry"],
-        "stage": profile["stage"],
-        "headcount": profile["headcount"],
-        "min_area_m2": profile["min_area_m2"],
-        "max_area_m2": profile["max_area_m2"],
-        "max_rent_cny_m2_month": profile["max_rent_cny_m2_month"],
-        "required_features": profile["required_features"],
-    }
+    search = "/search?" + urlencode(query_pairs(CompanyProfile.model_validate_json(PROFILE)))
     park, unit = site["park_code"], site["unit_code"]
     html = {"Accept": "text/html"}
     return {
@@ -149,7 +141,7 @@ def read_routes(site: dict, planner: dict[str, str]) -> dict[str, dict]:
         "stats": {"method": "GET", "url": "/api/stats", "headers": planner},
         "zone map": {"method": "GET", "url": "/map", "headers": html},
         "landing map": {"method": "GET", "url": "/", "headers": html},
-        "search page": {"method": "POST", "url": "/search", "data": form},
+        "search page": {"method": "GET", "url": search},
     }
 
 

@@ -20,7 +20,6 @@ from matching.match import MatchResult, ModelInfo, Site, explain_unit, match
 from matching.profile import CompanyProfile
 from spacemap.config import get_settings
 from spacemap.i18n import Msg, Names, _
-from spacemap.routing import LSN_COOKIE, read_scope
 from spacemap.store import users
 from spacemap.store.areas import area_names, zone_names
 from spacemap.store.audit import Actor
@@ -28,7 +27,7 @@ from spacemap.taxonomy import sectors
 from spacemap.vocab import PARK_TYPES, UNIT_FEATURES
 from web import maps
 from web.pages import profile_form
-from web.pages.common import DB, PageActor, map_parts, page_router, pick_basemap, render
+from web.pages.common import PageActor, ReadDB, map_parts, page_router, pick_basemap, render
 from web.pages.profile_form import LABELS, ProfileForm, query_pairs
 
 router = page_router()
@@ -115,22 +114,21 @@ def _shown(raw: str) -> int:
 
 
 def _results(
-    profile: CompanyProfile, shown: int, after_lsn: str | None
+    read: Session, profile: CompanyProfile, shown: int
 ) -> tuple[MatchResult, dict[str, str]]:
-    """The first ``shown`` results and their map, from a read snapshot (``spacemap.routing``)."""
-    with read_scope(after_lsn) as read:
-        result = match(read, profile, get_settings().resolved_model_dir(), limit=shown)
-        basemap, _options = pick_basemap(None)
-        data = result.model_dump(mode="json")
-        parts = map_parts(
-            maps.sites_map(read, basemap, data["sites"], data["near_misses"],
-                           profile.preferences.near_hk_border)
-        )  # fmt: skip
+    """The first ``shown`` results and their map, from the request's read snapshot."""
+    result = match(read, profile, get_settings().resolved_model_dir(), limit=shown)
+    basemap, _options = pick_basemap(None)
+    data = result.model_dump(mode="json")
+    parts = map_parts(
+        maps.sites_map(read, basemap, data["sites"], data["near_misses"],
+                       profile.preferences.near_hk_border)
+    )  # fmt: skip
     return result, parts
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(request: Request, session: DB, actor: PageActor, shown: str = "") -> HTMLResponse:
+def search(request: Request, session: ReadDB, actor: PageActor, shown: str = "") -> HTMLResponse:
     """The form; with a profile in the URL, the results too."""
     params = request.query_params
     if not profile_form.submitted(params):
@@ -143,7 +141,7 @@ def search(request: Request, session: DB, actor: PageActor, shown: str = "") -> 
         reply.status_code = 422
         return reply
     count = _shown(shown)
-    result, parts = _results(form.profile, count, request.cookies.get(LSN_COOKIE))
+    result, parts = _results(session, form.profile, count)
     more = None
     if result.next_offset is not None and count < MOST:
         more = "/search?" + urlencode([*query_pairs(form.profile), ("shown", count + PAGE)])
@@ -154,7 +152,7 @@ def search(request: Request, session: DB, actor: PageActor, shown: str = "") -> 
 
 
 @router.get("/search/compare", response_class=HTMLResponse)
-def compare(request: Request, session: DB, actor: PageActor) -> HTMLResponse:
+def compare(request: Request, session: ReadDB, actor: PageActor) -> HTMLResponse:
     """Two to four units of one search side by side, each as the matcher sees it today."""
     params = request.query_params
     form = profile_form.parse(params)
@@ -168,13 +166,12 @@ def compare(request: Request, session: DB, actor: PageActor) -> HTMLResponse:
     feasible, meaning = 0, {}
     if error is None and form.profile is not None:
         model_dir = get_settings().resolved_model_dir()
-        with read_scope(request.cookies.get(LSN_COOKIE)) as read:
-            for code in codes:
-                site, feasible, info = explain_unit(
-                    read, form.profile, form.profile.min_area_m2, code, model_dir
-                )
-                columns.append((code, site))
-                meaning = meanings(info)
+        for code in codes:
+            site, feasible, info = explain_unit(
+                session, form.profile, form.profile.min_area_m2, code, model_dir
+            )
+            columns.append((code, site))
+            meaning = meanings(info)
     context = _context(request, session, actor, form, columns=columns, feasible=feasible,
                        error=error, title=_("Compare units"), **meaning)  # fmt: skip
     if form.profile is None:

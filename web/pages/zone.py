@@ -18,7 +18,7 @@ from spacemap.i18n import Names, _, current_locale
 from spacemap.store import parks
 from spacemap.store.audit import Actor
 from spacemap.vocab import PARK_TYPES
-from web import zonemap
+from web import escape, zonemap
 from web.basemaps import Basemap
 from web.pages.common import (
     ZONE_TABLES,
@@ -104,7 +104,9 @@ def zone_page(
         paper=paper,
         page_size=PAPERS.get(paper or "a4"),
         today=dt.date.today().isoformat(),
-        tiles_url=str(request.base_url).rstrip("/") + "/tiles/units/{z}/{x}/{y}.mvt",
+        tiles_code=escape.markup(
+            '<code id="tiles-url" translate="no">{}</code>', "/tiles/units/{z}/{x}/{y}.mvt"
+        ),
         title=_("Zone map"),
     )
 

@@ -369,6 +369,10 @@
     });
     var print = document.getElementById("print-button");
     if (print) print.addEventListener("click", function () { window.print(); });
+    // The page names the tile path only (it is the same HTML on every server process); a GIS
+    // needs the whole URL, which is this page's own origin.
+    var tiles = document.getElementById("tiles-url");
+    if (tiles) tiles.textContent = window.location.origin + tiles.textContent;
     init();
   });
 })();
