@@ -54,8 +54,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# One worker per core, at most four (each makes its own database): under 5 minutes on 2 cores.
 test: db lint browser gdal
-	$(BIN)/python -m pytest --ignore=tests/scale
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --ignore=tests/scale
 
 # The scale stack's tests (docs/SCALING.md): their own primary, standby, pgbouncer, two app
 # processes and nginx in a temporary directory; independent of the embedded cluster. Debian's

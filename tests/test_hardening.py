@@ -121,6 +121,19 @@ def _approved(app: object, engine: Engine, unit: str, area: float) -> int:
     return app_id
 
 
+def _free_and_reconciled(engine: Engine, unit: str) -> tuple[float, str]:
+    """The unit's free area and the reason of its last 'reconcile' audit entry."""
+    with engine.connect() as conn:
+        free = conn.execute(text("SELECT available_m2 FROM space_units WHERE code = :c"),
+                            {"c": unit}).scalar_one()  # fmt: skip
+        said = conn.execute(
+            text("SELECT l.reason FROM audit_log l JOIN space_units u ON u.id = l.unit_id "
+                 "WHERE u.code = :c AND l.action = 'reconcile' ORDER BY l.id DESC LIMIT 1"),
+            {"c": unit},
+        ).scalar_one()  # fmt: skip
+    return float(free), said
+
+
 def test_the_database_refuses_to_free_approved_space(app: object, engine: Engine) -> None:
     unit, _capacity = _free_unit(engine)
     _approved(app, engine, unit, 100)
@@ -140,14 +153,7 @@ def test_a_reload_keeps_approvals_and_says_so_in_the_units_audit(
     _approved(app, engine, unit, 120)
     with session_scope(engine) as session:
         load_dataset(session, force=True)
-    with engine.connect() as conn:
-        free = conn.execute(text("SELECT available_m2 FROM space_units WHERE code = :c"),
-                            {"c": unit}).scalar_one()  # fmt: skip
-        said = conn.execute(
-            text("SELECT l.reason FROM audit_log l JOIN space_units u ON u.id = l.unit_id "
-                 "WHERE u.code = :c AND l.action = 'reconcile' ORDER BY l.id DESC LIMIT 1"),
-            {"c": unit},
-        ).scalar_one()  # fmt: skip
+    free, said = _free_and_reconciled(engine, unit)
     assert free == pytest.approx(capacity - 120)
     assert "120 m² approved" in said
 
@@ -183,14 +189,7 @@ def test_a_unit_import_cannot_undo_approvals(app: object, engine: Engine) -> Non
         "code": unit, "register_available_m2": pytest.approx(capacity), "approved_m2": 100,
         "stored_available_m2": pytest.approx(capacity - 100),
     }]  # fmt: skip
-    with engine.connect() as conn:
-        free = conn.execute(text("SELECT available_m2 FROM space_units WHERE code = :c"),
-                            {"c": unit}).scalar_one()  # fmt: skip
-        said = conn.execute(
-            text("SELECT l.reason FROM audit_log l JOIN space_units u ON u.id = l.unit_id "
-                 "WHERE u.code = :c AND l.action = 'reconcile' ORDER BY l.id DESC LIMIT 1"),
-            {"c": unit},
-        ).scalar_one()  # fmt: skip
+    free, said = _free_and_reconciled(engine, unit)
     assert free == pytest.approx(capacity - 100)
     assert said.startswith("import: register.csv") and "100 m² approved" in said
     # What is left can be approved; one m² more cannot.

@@ -73,12 +73,13 @@ def test_a_unit_tile_is_valid_mvt_and_counts_every_unit_in_it(
 def test_every_layer_serves_a_tile_and_its_tilejson(client, known: dict, tmp_path: Path) -> None:
     z = 13
     x, y = tile_of(known["lng"], known["lat"], z)
-    listed = client.get("/tiles").json()["layers"]
+    local = {"Host": "localhost"}  # links are built only for a trusted host (test_public_links)
+    listed = client.get("/tiles", headers=local).json()["layers"]
     assert [layer["id"] for layer in listed] == ["areas", "parks", "units", "low-cost"]
     for layer in listed:
-        doc = client.get(f"/tiles/{layer['id']}.json").json()
+        doc = client.get(f"/tiles/{layer['id']}.json", headers=local).json()
         assert doc["tilejson"] == "3.0.0"
-        assert doc["tiles"][0].endswith(f"/tiles/{layer['id']}/{{z}}/{{x}}/{{y}}.mvt")
+        assert doc["tiles"][0] == f"http://localhost/tiles/{layer['id']}/{{z}}/{{x}}/{{y}}.mvt"
         reply = client.get(f"/tiles/{layer['id']}/{z}/{x}/{y}.mvt")
         df = read_tile(tmp_path / layer["id"], reply.content, layer["id"], z, x, y)
         assert len(df) >= 1, layer["id"]

@@ -17,13 +17,10 @@ from pathlib import Path
 
 from spacemap.scale.clusters import DB_NAME, Cluster, Credentials
 from spacemap.scale.processes import (
-    ScaleError,
-    as_service_user,
     binary,
     own_dir,
-    port_open,
+    start_daemon,
     stop,
-    wait_for,
     write_private,
 )
 
@@ -102,16 +99,10 @@ class Pooler:
             self.home / "pgbouncer.ini",
             config("127.0.0.1", self.port, targets, self.home / "userlist.txt", self.home),
         )
-        log = (self.home / "pgbouncer.out").open("ab")
-        self.proc = subprocess.Popen(
-            [str(binary("pgbouncer")), str(ini)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            **as_service_user(),
-        )
-        wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, "pgbouncer start")
-        if self.proc.poll() is not None:
-            raise ScaleError(f"pgbouncer exited: {(self.home / 'pgbouncer.out').read_text()}")
+        self.proc = start_daemon(
+            "pgbouncer", [str(binary("pgbouncer")), str(ini)], self.port,
+            self.home / "pgbouncer.out",
+        )  # fmt: skip
 
     def stop(self) -> None:
         stop(self.proc)

@@ -99,6 +99,19 @@ def port_open(port: int) -> bool:
         return False
 
 
+def start_daemon(
+    name: str, argv: list[str], port: int, output: Path, errors: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a daemon in the foreground as the service user (output appended to ``output``) and
+    wait until it listens on ``port``; if it exits instead, say why from its log."""
+    with output.open("ab") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, **as_service_user())
+    wait_for(lambda: port_open(port) or proc.poll() is not None, f"{name} start")
+    if proc.poll() is not None:
+        raise ScaleError(f"{name} exited: {(errors or output).read_text()[-2000:]}")
+    return proc
+
+
 def stop(proc: subprocess.Popen[bytes] | None, timeout_s: float = 10.0) -> None:
     """SIGTERM, then SIGKILL if it lingers: this process only, never by name."""
     if proc is None or proc.poll() is not None:

@@ -12,13 +12,10 @@ import subprocess
 from pathlib import Path
 
 from spacemap.scale.processes import (
-    ScaleError,
-    as_service_user,
     binary,
     own_dir,
-    port_open,
+    start_daemon,
     stop,
-    wait_for,
 )
 
 UPLOAD_LIMIT = "21m"  # api.middleware.UPLOAD_BODY_LIMIT (20 MiB) plus headers
@@ -85,24 +82,11 @@ class Proxy:
             own_dir(self.home / "tmp" / kind)
         conf = self.home / "nginx.conf"
         conf.write_text(config(f"127.0.0.1:{self.port}", self.upstreams, self.home, debug=True))
-        out = (self.home / "nginx.out").open("ab")
-        self.proc = subprocess.Popen(
-            [
-                str(binary("nginx")),
-                "-p",
-                str(self.home),
-                "-c",
-                str(conf),
-                "-e",
-                str(self.home / "error.log"),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            **as_service_user(),
+        argv = [str(binary("nginx")), "-p", str(self.home), "-c", str(conf),
+                "-e", str(self.home / "error.log")]  # fmt: skip
+        self.proc = start_daemon(
+            "nginx", argv, self.port, self.home / "nginx.out", self.home / "error.log"
         )
-        wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, "nginx start")
-        if self.proc.poll() is not None:
-            raise ScaleError(f"nginx exited: {(self.home / 'error.log').read_text()[-2000:]}")
 
     def stop(self) -> None:
         stop(self.proc)
