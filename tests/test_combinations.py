@@ -4,7 +4,9 @@ as one site — each unit keeping its own checks and its own ledger."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
+import lxml.html
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -19,8 +21,10 @@ from matching.profile import CompanyProfile
 from spacemap.database import session_scope
 from spacemap.i18n import use_locale
 from spacemap.store import applications as app_store
-from tests.conftest import ORIGIN, PASSWORD, make_user
+from tests.browser import offline_page, sign_in
+from tests.conftest import ORIGIN, PASSWORD, make_user, signed_in
 from tests.test_hardening import assert_consistent
+from web.pages.profile_form import query_pairs
 
 BIG = CompanyProfile(
     name="大空间需求（合成）", industry="fintech", stage="growth", headcount=120,
@@ -176,3 +180,53 @@ def test_a_site_across_parks_or_outside_the_need_is_refused(app: object, engine:
     short = company.post("/api/applications/combination", json=body,
                          headers={"Accept-Language": "en"})  # fmt: skip
     assert short.status_code == 422 and "outside the profile's need" in short.text
+
+
+def _search_url() -> str:
+    return "/search?" + urlencode(query_pairs(BIG))
+
+
+def test_a_site_is_applied_for_from_the_page_without_javascript(
+    app: object, engine: Engine
+) -> None:
+    """The results page's "apply for the whole site" form, posted as a browser without
+    JavaScript would: one application for all the site's units, shown on /my."""
+    with signed_in(app, make_user(engine, "company"), "en") as page:
+        html = lxml.html.fromstring(page.get(_search_url()).text)
+        form = html.xpath("//article[contains(@class, 'combination')]//form")[0]
+        codes = form.xpath(".//input[@name='unit_code']/@value")
+        areas = form.xpath(".//input[@name='area_m2']/@value")
+        profile = form.xpath(".//input[@name='profile']/@value")[0]
+        assert len(codes) >= 2 and len(codes) == len(areas)
+        filed = page.post("/search/apply-site", follow_redirects=False, data={
+            "unit_code": codes, "area_m2": areas, "profile": profile})  # fmt: skip
+        assert filed.status_code == 303, filed.text
+        app_id = int(filed.headers["location"].split("filed=")[1])
+        assert f"#{app_id}" in page.get("/my").text
+        view = page.get(f"/api/applications/{app_id}",
+                        headers={"X-Requested-With": "spacemap"}).json()  # fmt: skip
+        assert [p["unit_code"] for p in view["combination"]] == codes
+        assert sum(p["requested_m2"] for p in view["combination"]) == pytest.approx(
+            sum(float(a) for a in areas)
+        )
+        # A forged area outside the need is refused, and nothing is filed.
+        refused = page.post("/search/apply-site", follow_redirects=False, data={
+            "unit_code": codes, "area_m2": ["1"] * len(codes), "profile": profile})  # fmt: skip
+        assert refused.status_code == 409 and "2,600–4,000 m²" in refused.text
+        page.post(f"/my/{app_id}/withdraw", data={"reason": ""}, follow_redirects=False)
+
+
+def test_a_site_is_applied_for_from_the_page_in_chromium(
+    browser: object, server: str, engine: Engine
+) -> None:
+    pg = offline_page(browser, server, "zh-CN", phone=True)
+    sign_in(pg, server, make_user(engine, "company"), quote(_search_url(), safe=""))
+    site = pg.locator("article.combination").first
+    site.locator("button[type=submit]").click()
+    link = site.locator(".apply-result a[data-application-id]")
+    link.wait_for()
+    app_id = link.get_attribute("data-application-id")
+    pg.goto(f"{server}/my", wait_until="networkidle")
+    assert f"#{app_id}" in pg.inner_text("body")
+    assert pg.errors == [] and pg.outside == []
+    pg.context.close()
