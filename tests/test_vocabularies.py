@@ -32,6 +32,7 @@ CHECK_VOCABULARIES: dict[tuple[str, str], object] = {
     ("users", "role"): vocab.ROLES,
     ("applications", "status"): vocab.APPLICATION_STATUSES,
     ("audit_log", "entity"): vocab.AUDIT_ENTITIES,
+    ("audit_log", "action"): vocab.AUDIT_ACTIONS,
     ("proposals", "status"): ("open", "accepted", "stale"),
     ("whitelist_changes", "action"): ("add", "remove"),
     ("areas", "boundary_quality"): vocab.BOUNDARY_QUALITIES,

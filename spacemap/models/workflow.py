@@ -31,7 +31,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from spacemap.models.base import Base, finite
-from spacemap.vocab import APPLICATION_STATUSES, AUDIT_ENTITIES, OPEN_STATUSES, sql_in
+from spacemap.vocab import (
+    APPLICATION_STATUSES,
+    AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
+    OPEN_STATUSES,
+    sql_in,
+)
 
 
 class Application(Base):
@@ -115,6 +121,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
         CheckConstraint(f"entity IN ({sql_in(AUDIT_ENTITIES)})", name="entity"),
+        CheckConstraint(f"action IN ({sql_in(AUDIT_ACTIONS)})", name="action"),  # 0014
         Index("ix_audit_log_action_at", "action", "at"),  # the sign-in throttle's count
     )
 
