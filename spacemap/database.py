@@ -57,10 +57,9 @@ def get_read_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One transaction: commit on success, roll back everything on any error."""
-    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
-    session = factory()
+def owned(session: Session) -> Iterator[Session]:
+    """``session`` as one transaction: committed on success, rolled back on any error, closed
+    either way."""
     try:
         yield session
         session.commit()
@@ -69,6 +68,14 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back everything on any error."""
+    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+    with owned(factory()) as session:
+        yield session
 
 
 T = TypeVar("T")

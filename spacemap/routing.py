@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from spacemap.config import get_settings
-from spacemap.database import get_engine, get_read_engine, session_scope
+from spacemap.database import get_engine, get_read_engine, owned, session_scope
 
 log = logging.getLogger("spacemap.routing")
 
@@ -173,15 +173,8 @@ def read_scope(after_lsn: str | None = None) -> Iterator[Session]:
         with session_scope(snapshot(get_engine())) as session:
             yield session
         return
-    session = _choose(after_lsn)
-    try:
+    with owned(_choose(after_lsn)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def with_standby_fallback(session: Session, work: Callable[[Session], T]) -> T:
