@@ -9,6 +9,7 @@ recorded in ``page.errors``. A page is done when both stay empty.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,20 @@ PHONE = {"width": 390, "height": 844}
 
 
 def offline_page(
-    browser: Any, server: str, locale: str = "zh-CN", phone: bool = False, expected: tuple = ()
+    browser: Any,
+    server: str,
+    locale: str = "zh-CN",
+    phone: bool = False,
+    expected: tuple = (),
+    viewport: dict[str, int] | None = None,
+    stand_in: Callable[[Any], bool] | None = None,
 ) -> Any:
     """A page that may only talk to ``server``; ``expected``: statuses a test provokes on purpose
-    (e.g. a 403 page it checks), not counted as errors."""
+    (e.g. a 403 page it checks), not counted as errors; ``viewport``: another screen size;
+    ``stand_in``: answers some outside requests itself (returns True when it did)."""
     context = browser.new_context(
-        viewport=PHONE if phone else DESKTOP, locale=locale, is_mobile=phone, has_touch=phone,
-        accept_downloads=True,
+        viewport=viewport or (PHONE if phone else DESKTOP), locale=locale, is_mobile=phone,
+        has_touch=phone, accept_downloads=True,
     )  # fmt: skip
     pg = context.new_page()
     pg.outside, pg.errors = [], []
@@ -44,6 +52,8 @@ def offline_page(
     def route(r: Any) -> None:
         if r.request.url.startswith(server):
             r.continue_()
+        elif stand_in is not None and stand_in(r):
+            return
         else:
             pg.outside.append(r.request.url)
             r.abort()

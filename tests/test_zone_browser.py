@@ -9,9 +9,7 @@ point is that the overlays draw over any basemap without an error).
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,22 +17,11 @@ from sqlalchemy import text
 
 from spacemap.config import Settings
 from spacemap.database import session_scope
-from tests.conftest import ROOT
+from tests.browser import offline_page, shot
 from web.basemaps import available
 
 playwright = pytest.importorskip("playwright.sync_api", reason="dev extra: playwright")
 expect = playwright.expect
-CHROMIUM = Path(os.environ.get("SPACEMAP_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -60,39 +47,27 @@ LOADED = """(keys) => keys.every(k => window.spacemapZone
   && window.spacemapZone.loaded[k === 'lowCost' ? 'low-cost' : k])"""
 
 
+BASEMAP_HOSTS = ("openstreetmap.org", "autonavi.com", "tianditu.gov.cn")
+
+
 def open_page(browser: Any, server: str, width: int = 1400, height: int = 900,
               locale: str = "zh-CN") -> Any:  # fmt: skip
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-    pg = context.new_page()
-    pg.outside, pg.errors, pg.basemap_tiles = [], [], []
+    """An offline page (``tests.browser``) whose online basemap tiles a blank image answers,
+    recorded in ``pg.basemap_tiles``."""
+    tiles: list[str] = []
 
-    def route(r: Any) -> None:
+    def blank_tile(r: Any) -> bool:
         url = r.request.url
-        if url.startswith(server):
-            r.continue_()
-        elif r.request.resource_type == "image" and any(
-            host in url for host in ("openstreetmap.org", "autonavi.com", "tianditu.gov.cn")
-        ):
-            pg.basemap_tiles.append(url)
-            r.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
-        else:
-            pg.outside.append(url)
-            r.abort()
+        if r.request.resource_type != "image" or not any(h in url for h in BASEMAP_HOSTS):
+            return False
+        tiles.append(url)
+        r.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+        return True
 
-    pg.route("**/*", route)
-    pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e} {e.stack}"))
-    pg.on(
-        "console", lambda m: pg.errors.append(f"console: {m.text}") if m.type == "error" else None
-    )
-    pg.on(
-        "response", lambda r: pg.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None
-    )
+    pg = offline_page(browser, server, locale, viewport={"width": width, "height": height},
+                      stand_in=blank_tile)  # fmt: skip
+    pg.basemap_tiles = tiles
     return pg
-
-
-def shot(pg: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
 @pytest.mark.parametrize("basemap", BASEMAPS)
@@ -305,7 +280,7 @@ def test_the_statistics_page_draws_offline_and_prints(
     pg.emulate_media(media="print")
     assert pg.locator("#print-meta").is_visible() and not pg.locator("header.bar").is_visible()
     assert not pg.locator(".downloads").first.is_visible()
-    pg.screenshot(path=str(SHOTS / "stats-print.png"), full_page=True)
+    shot(pg, "stats-print", full_page=True)
     pg.set_viewport_size({"width": 390, "height": 844})
     pg.emulate_media(media="screen")
     pg.goto(f"{server}/stats", wait_until="networkidle")
