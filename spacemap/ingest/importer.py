@@ -322,7 +322,7 @@ def _check_units(session: Session, rows: list[Row]) -> tuple[list[Issue], dict]:
                     else _("unknown park '%(park)s'", park=park),
                 )
             )
-    return issues, {"park_keys": keys}
+    return issues, {"park_keys": keys, "approved": approved}
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def _write_units(
             }
         )
     # The register's free area, less what spacemap approved since, as the load does.
-    reconciled = units.reconcile_with_approvals(session, unit_rows)
+    reconciled = units.reconcile_with_approvals(session, unit_rows, ctx["approved"])
     ids = units.upsert_units(session, unit_rows)
     for change in reconciled:
         audit.record_reconciled(session, actor, change, source, ids)

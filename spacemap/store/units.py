@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,14 +52,20 @@ def approved_by_code(session: Session, codes: Sequence[str]) -> dict[str, float]
     return {code: float(total) for code, total in rows}
 
 
-def reconcile_with_approvals(session: Session, rows: Sequence[dict[str, Any]]) -> list[Reconciled]:
+def reconcile_with_approvals(
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    approved: Mapping[str, float] | None = None,
+) -> list[Reconciled]:
     """Free area from a register (a load or an import) against what spacemap has approved.
 
     What is free can never exceed capacity minus the approved area (the ledger trigger refuses
     it): a register that does not know of our approvals is reduced to that, and each such unit
     is returned so the caller can audit what changed and why. A register that already counts
-    them (free ≤ capacity − approved) is stored as it says."""
-    approved = approved_by_code(session, [r["code"] for r in rows])
+    them (free ≤ capacity − approved) is stored as it says. ``approved``: ``approved_by_code``
+    for these rows, if the caller already has it (under the bulk-write lock it cannot change)."""
+    if approved is None:
+        approved = approved_by_code(session, [r["code"] for r in rows])
     out = []
     for row in rows:
         taken = approved.get(row["code"], 0.0)
