@@ -102,7 +102,9 @@ def apply_site(
     ``POST /api/applications/combination``)."""
     parsed = _profile(profile)
     try:
-        parts = [(code[:64], float(area)) for code, area in zip(unit_code, area_m2, strict=True)]
+        parts = [(code, float(area)) for code, area in zip(unit_code, area_m2, strict=True)]
+        if any(len(code) > 64 for code in unit_code):
+            raise ValueError("a unit code longer than any unit's")
     except ValueError as exc:
         raise review.Conflict(_("The site's units could not be read; please search again."),
                               "unit_code") from exc  # fmt: skip
