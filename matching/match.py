@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from matching import artifact
 from matching.advice import Advice, advise
 from matching.checks import Check, outcomes
+from matching.columns import pipelined
 from matching.combine import Combination, combinations
 from matching.explain import Reason, top_reasons
 from matching.features import build_features
@@ -36,6 +37,7 @@ from matching.queries import (
     fetch_near_misses,
     fetch_unit_details,
     search_params,
+    send_near_misses,
     with_park_facts,
 )
 from matching.sites import Location, fit_percentiles, location, names, records
@@ -256,10 +258,17 @@ def score_candidates(
 
     ``params`` is ``queries.search_params(profile)``, computed once per request."""
     cands = fetch_candidates(session, params)
+    return (cands, *rank(cands, profile, model))
+
+
+def rank(
+    cands: pd.DataFrame, profile: CompanyProfile, model: object
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The candidates' features, scores, and the best-first order (ties by unit code)."""
     X = build_features(cands, profile)
     scores = model.score_0_100(X) if len(X) else np.zeros(0)  # type: ignore[attr-defined]
     order = np.lexsort((cands["unit_code"].to_numpy(), -np.round(scores, 9)))
-    return cands, X, scores, order
+    return X, scores, order
 
 
 def match(
@@ -277,7 +286,12 @@ def match(
     nearest misses."""
     model, info = choose_model(choice, model_dir)
     params = with_park_facts(session, search_params(profile))
-    cands, X, scores, order = score_candidates(session, profile, model, params)
+    with pipelined(session):
+        cands = fetch_candidates(session, params)
+        # The server looks for the near misses while Python scores the candidates.
+        missed = send_near_misses(session, params, near_miss_limit) if near_miss_limit else _none
+        X, scores, order = rank(cands, profile, model)
+        near = [near_miss(row, profile) for row in missed()]
     stated = bool(profile.preferences.areas or profile.preferences.zones)
     preferred = cands["in_preferred_area"].to_numpy() if stated else None
     listed = list_order(order, cands["park_id"].to_numpy(), per_park, preferred)
@@ -285,7 +299,6 @@ def match(
     fits = fit_percentiles(scores)
     ranks = list(range(offset + 1, offset + len(chosen) + 1))
     sites = _sites(session, profile, model, cands, X, scores, fits, chosen, ranks)
-    near = near_misses(session, profile, near_miss_limit, params) if near_miss_limit > 0 else []
     few = len(cands) < limit
     combos = combinations(session, profile, model, params, scores, combination_limit) if few else []
     advice = advise(session, profile, params, len(cands)) if few else None
@@ -355,25 +368,30 @@ def explain_unit(
     return site, len(cands), info
 
 
+def _none() -> list[dict[str, Any]]:
+    return []
+
+
 def near_misses(
     session: Session, profile: CompanyProfile, limit: int, params: dict[str, Any]
 ) -> list[NearMiss]:
     """The infeasible units closest to feasible (fewest failed checks, smallest shortfall)."""
-    misses = fetch_near_misses(session, params, limit)
-    return [
-        NearMiss(
-            unit_code=r["unit_code"],
-            **names(r),
-            available_m2=float(r["available_m2"]),
-            rent_cny_m2_month=float(r["rent_cny_m2_month"]),
-            effective_rent_cny_m2_month=round(float(r["effective_rent"]), 1),
-            available_from=r["available_from"],
-            is_synthetic=bool(r["is_synthetic"]),
-            failed=failed_checks(r, profile),
-            location=location(r),
-        )
-        for r in misses
-    ]
+    return [near_miss(row, profile) for row in fetch_near_misses(session, params, limit)]
+
+
+def near_miss(r: Mapping[str, Any], profile: CompanyProfile) -> NearMiss:
+    """One row of ``queries.NEAR_MISSES`` as a result, with the checks it fails."""
+    return NearMiss(
+        unit_code=r["unit_code"],
+        **names(r),
+        available_m2=float(r["available_m2"]),
+        rent_cny_m2_month=float(r["rent_cny_m2_month"]),
+        effective_rent_cny_m2_month=round(float(r["effective_rent"]), 1),
+        available_from=r["available_from"],
+        is_synthetic=bool(r["is_synthetic"]),
+        failed=failed_checks(r, profile),
+        location=location(r),
+    )
 
 
 def combination_score(

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import numpy as np
@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.columns import Kind, fetch_columns, fetch_rows
+from matching.columns import Kind, fetch_columns, fetch_rows, send_columns, send_rows
 from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
 from spacemap.catalog.queries import versions
@@ -94,9 +94,9 @@ _FEASIBLE = " AND ".join(f"({_SEARCH_RULES[c]})" for c in CHECK_NAMES)
 _OUTCOMES = ",\n  ".join(f"{_SEARCH_RULES[c]} AS {c}_ok" for c in CHECK_NAMES)
 
 # A search's park facts are computed once (``PARK_FACTS``, the rule above) and handed to every
-# unit query of the request as one JSON document (``with_park_facts``), so ``spacemap_admits``
-# runs once per park and request, not once per query — and not at all while the parks and lists
-# are unchanged.
+# unit query of the request as one array literal per column (``with_park_facts``), so
+# ``spacemap_admits`` runs once per park and request, not once per query — and not at all while
+# the parks and lists are unchanged.
 PARK_FACTS = _park_facts(_SEARCH)
 PARK_FACT_COLUMNS: dict[str, Kind] = {
     "park_id": "int", "park_type": "text", "area_code": "text", "zone_code": "text",
@@ -105,13 +105,12 @@ PARK_FACT_COLUMNS: dict[str, Kind] = {
     "park_occupancy": "float",
 }  # fmt: skip
 _PF_TYPES = {"int": "int", "text": "varchar", "bool": "boolean", "float": "float8"}
-_FITS = (
-    "park_fit AS (SELECT * FROM jsonb_to_recordset(CAST(:park_facts AS jsonb)) AS pf({}))".format(
-        ", ".join(f"{c} {_PF_TYPES[k]}" for c, k in PARK_FACT_COLUMNS.items())
-    )
+_FITS = "park_fit AS (SELECT * FROM unnest({}) AS pf({}))".format(
+    ", ".join(f"CAST(:pf_{c} AS {_PF_TYPES[k]}[])" for c, k in PARK_FACT_COLUMNS.items()),
+    ", ".join(PARK_FACT_COLUMNS),
 )
 # How a unit query joins its park's facts. ``+ 0`` keeps the planner from walking the units of
-# each park by index: it cannot know how many parks the JSON holds (it guesses 50), and at 1M
+# each park by index: it cannot know how many parks the arrays hold (it guesses few), and at 1M
 # units chose 16,569 index scans (0.9 s) over one hash join of the units it filtered first.
 _PF_JOIN = "JOIN park_fit pf ON pf.park_id = u.park_id + 0"
 # What the park facts depend on: a change to any of these tables changes their data version.
@@ -390,36 +389,49 @@ _park_facts_seen = _Recent(256)
 
 
 def with_park_facts(session: Session, params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` and the park facts of its sectors (``park_facts``, one JSON document), which
-    every unit query of a search reads. Computed by ``PARK_FACTS`` once per sector list, status
-    and data version of the tables they come from (the version counts committed writes, so a
-    cached copy is exactly what the query would return now). JSON, serialised once: binding
-    eleven arrays of thousands of values cost more per query than the query itself."""
-    if "park_facts" in params:
+    """``params`` and the park facts of its sectors (``pf_<column>``, one array literal per
+    column), which every unit query of a search reads. Computed by ``PARK_FACTS`` once per sector
+    list, status and data version of the tables they come from (the version counts committed
+    writes, so a cached copy is exactly what the query would return now). Text, written once:
+    bound as lists, eleven arrays of thousands of values cost more per query than the query
+    itself, and as one JSON document the server spent ~5 ms per query parsing it (arrays: ~1)."""
+    if "pf_park_id" in params:
         return params
     key = (tuple(params["industries"]), params["industry"], params["status_bonus"],
            dt.date.today(), versions(session, PARK_FACT_TABLES))  # fmt: skip
     facts = _park_facts_seen.get(key)
     if facts is None:
         columns = fetch_columns(session, PARK_FACTS, params, PARK_FACT_COLUMNS)
-        rows = zip(*(_json_values(v) for v in columns.values()), strict=True)
-        facts = json.dumps([dict(zip(columns, row, strict=True)) for row in rows])
+        facts = {f"pf_{name}": array_literal(values) for name, values in columns.items()}
         _park_facts_seen.put(key, facts)
-    return {**params, "park_facts": facts}
+    return {**params, **facts}
 
 
-def _json_values(values: np.ndarray) -> list[Any]:
-    """A column as JSON-ready values: NaN (a missing number) becomes null."""
+def array_literal(values: np.ndarray) -> str:
+    """A column as PostgreSQL's array text: NaN (a missing number) and None become NULL, text
+    is quoted and escaped, floats keep every digit (``repr``)."""
     if values.dtype.kind == "f":
-        return [None if np.isnan(v) else float(v) for v in values]
-    return values.tolist()
+        items = ["NULL" if np.isnan(v) else repr(float(v)) for v in values]
+    elif values.dtype.kind == "b":
+        items = ["t" if v else "f" for v in values]
+    elif values.dtype.kind in "iu":
+        items = [str(int(v)) for v in values]
+    else:
+        items = ["NULL" if v is None else _quoted(str(v)) for v in values]
+    return "{" + ",".join(items) + "}"
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def fetch_candidates(session: Session, params: dict) -> pd.DataFrame:
     """Feasible units with their columns, distances and same-sector peer counts."""
     params = with_park_facts(session, params)
-    frame = pd.DataFrame(fetch_columns(session, CANDIDATES, params, CANDIDATE_COLUMNS))
-    add_peers(session, params, frame)
+    units = send_columns(session, CANDIDATES, params, CANDIDATE_COLUMNS)
+    peers = send_columns(session, PEERS, params, PEER_COLUMNS)  # in a pipeline: one round trip
+    frame = pd.DataFrame(units())
+    _add_peer_counts(frame, peers())
     return frame
 
 
@@ -432,7 +444,10 @@ def fetch_combinable(session: Session, params: dict) -> pd.DataFrame:
 
 def add_peers(session: Session, params: dict, frame: pd.DataFrame) -> None:
     """Same-sector firms within 500 m and 1 km of each row's planar position."""
-    peers = fetch_columns(session, PEERS, params, PEER_COLUMNS)
+    _add_peer_counts(frame, fetch_columns(session, PEERS, params, PEER_COLUMNS))
+
+
+def _add_peer_counts(frame: pd.DataFrame, peers: dict[str, np.ndarray]) -> None:
     here = frame[["x_m", "y_m"]].to_numpy(dtype=float)
     others = np.column_stack([peers["x_m"], peers["y_m"]])
     frame["peers_500m"], frame["peers_1km"] = count_within(here, others, (500.0, 1000.0))
@@ -466,12 +481,25 @@ def fetch_unit_details(
 NEAR_WINDOW = 2000  # units walked in code order before NEAR_MISSES checks them all
 
 
-def fetch_near_misses(session: Session, params: dict, limit: int) -> list[dict[str, Any]]:
-    """The ``limit`` infeasible units closest to feasible: NEAR_MISSES' order, found by
-    NEAR_MISSES_FIRST alone when there are enough of the best kind."""
+def send_near_misses(
+    session: Session, params: dict, limit: int
+) -> Callable[[], list[dict[str, Any]]]:
+    """Ask for the ``limit`` infeasible units closest to feasible, in NEAR_MISSES' order; the
+    returned function reads them. NEAR_MISSES_FIRST answers alone when there are enough of the
+    best kind; otherwise NEAR_MISSES checks and ranks every unit."""
     params = {**with_park_facts(session, params), "limit": limit, "window": NEAR_WINDOW}
-    first = fetch_rows(session, NEAR_MISSES_FIRST, params)
-    return first if len(first) >= limit else fetch_rows(session, NEAR_MISSES, params)
+    first = send_rows(session, NEAR_MISSES_FIRST, params)
+
+    def rows() -> list[dict[str, Any]]:
+        found = first()
+        return found if len(found) >= limit else fetch_rows(session, NEAR_MISSES, params)
+
+    return rows
+
+
+def fetch_near_misses(session: Session, params: dict, limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` infeasible units closest to feasible (see ``send_near_misses``)."""
+    return send_near_misses(session, params, limit)()
 
 
 def fetch_advice(session: Session, params: dict[str, Any], keep: int) -> dict[str, Any]:
