@@ -19,7 +19,7 @@ from matching.match import match
 from matching.models import RuleModel
 from matching.policy import subsidy_rate
 from matching.profile import CompanyProfile, PolicyFlags, Preferences
-from matching.queries import fetch_candidates, search_params
+from matching.queries import array_literal, fetch_candidates, search_params
 from spacemap.i18n import use_locale
 from spacemap.taxonomy import area_codes, sectors
 from spacemap.vocab import STAGES, UNIT_FEATURES
@@ -206,6 +206,22 @@ def test_columns_arrive_whole_with_missing_numbers_as_nan(session: Session) -> N
     assert none["i"].shape == (0,) and none["f"].dtype == np.float64
     with pytest.raises(ValueError, match="NULL"):
         fetch_columns(session, "SELECT NULL::boolean AS b", {}, {"b": "bool"})
+
+
+def test_park_facts_reach_the_database_as_they_were_read(session: Session) -> None:
+    """Park facts travel as array literals: text with quotes, braces, commas, backslashes or the
+    word NULL, missing values and every digit of a float come back unchanged."""
+    texts = np.array(['a"b', "{c,d}", "e\\f", "NULL", "", " 乙 ", None], dtype=object)
+    floats = np.array([0.1 + 0.2, np.nan, -1e-300, 1e300])
+    back = session.execute(
+        text("SELECT CAST(:t AS varchar[]), CAST(:f AS float8[]), CAST(:b AS boolean[]), "
+             "CAST(:i AS int[])"),
+        {"t": array_literal(texts), "f": array_literal(floats),
+         "b": array_literal(np.array([True, False])), "i": array_literal(np.array([7, -3]))},
+    ).one()  # fmt: skip
+    assert back[0] == list(texts)
+    assert back[1][0] == 0.1 + 0.2 and back[1][1] is None and back[1][2:] == [-1e-300, 1e300]
+    assert back[2] == [True, False] and back[3] == [7, -3]
 
 
 def test_matching_is_deterministic(session: Session, tmp_path: Path) -> None:
