@@ -35,9 +35,9 @@ from matching.profile import CompanyProfile
 from matching.queries import (
     fetch_candidates,
     fetch_near_misses,
-    fetch_unit_details,
     search_params,
     send_near_misses,
+    send_unit_details,
     with_park_facts,
 )
 from matching.sites import Location, fit_percentiles, location, names, records
@@ -291,14 +291,14 @@ def match(
         # The server looks for the near misses while Python scores the candidates.
         missed = send_near_misses(session, params, near_miss_limit) if near_miss_limit else _none
         X, scores, order = rank(cands, profile, model)
+        stated = bool(profile.preferences.areas or profile.preferences.zones)
+        preferred = cands["in_preferred_area"].to_numpy() if stated else None
+        listed = list_order(order, cands["park_id"].to_numpy(), per_park, preferred)
+        chosen = listed[offset : offset + limit]
+        fits = fit_percentiles(scores)
+        ranks = list(range(offset + 1, offset + len(chosen) + 1))
+        sites = _sites(session, profile, model, cands, X, scores, fits, chosen, ranks)
         near = [near_miss(row, profile) for row in missed()]
-    stated = bool(profile.preferences.areas or profile.preferences.zones)
-    preferred = cands["in_preferred_area"].to_numpy() if stated else None
-    listed = list_order(order, cands["park_id"].to_numpy(), per_park, preferred)
-    chosen = listed[offset : offset + limit]
-    fits = fit_percentiles(scores)
-    ranks = list(range(offset + 1, offset + len(chosen) + 1))
-    sites = _sites(session, profile, model, cands, X, scores, fits, chosen, ranks)
     few = len(cands) < limit
     combos = combinations(session, profile, model, params, scores, combination_limit) if few else []
     advice = advise(session, profile, params, len(cands)) if few else None
@@ -333,14 +333,15 @@ def _sites(
     ranks: list[int],
 ) -> list[Site]:
     """The chosen candidates (row positions) as sites with reasons, numbered ``ranks``."""
+    ids = cands["unit_id"].iloc[chosen].tolist()
+    details = send_unit_details(session, ids, profile.industries)  # read while Python explains
     reference = getattr(model, "reference_", None)
     if reference is None:
         reference = X.median(numeric_only=True)
     top_x = X.iloc[chosen]
     contrib = contributions(model, top_x, reference) if len(top_x) else pd.DataFrame()
-    ids = cands["unit_id"].iloc[chosen].tolist()
-    details = fetch_unit_details(session, ids, profile.industries)
-    shown = [row | details[row["unit_id"]] for row in records(cands.iloc[chosen])]
+    shown_details = details()
+    shown = [row | shown_details[row["unit_id"]] for row in records(cands.iloc[chosen])]
     return [
         _site(rank, row, float(scores[i]), float(fits[i]),
               top_reasons(features, weights, row, profile), profile)

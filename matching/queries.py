@@ -468,14 +468,21 @@ def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...
     return [np.bincount(pairs["i"][pairs["v"] <= r], minlength=len(where))[which] for r in radii]
 
 
+def send_unit_details(
+    session: Session, unit_ids: list[int], industries: list[str] | None = None
+) -> Callable[[], dict[int, dict[str, Any]]]:
+    """Ask for the display columns of the given units; the returned function reads them, by unit
+    id. ``matched_industry`` is the first of ``industries`` on the unit's area whitelist (None
+    without ``industries``)."""
+    rows = send_rows(session, UNIT_DETAILS, {"ids": unit_ids, "industries": industries or []})
+    return lambda: {row["unit_id"]: row for row in rows()}
+
+
 def fetch_unit_details(
     session: Session, unit_ids: list[int], industries: list[str] | None = None
 ) -> dict[int, dict[str, Any]]:
-    """Display columns of the given units, by unit id; ``matched_industry`` is the first of
-    ``industries`` on the unit's area whitelist (None without ``industries``)."""
-    params = {"ids": unit_ids, "industries": industries or []}
-    rows = session.execute(text(UNIT_DETAILS), params).mappings()
-    return {row["unit_id"]: dict(row) for row in rows}
+    """Display columns of the given units, by unit id (see ``send_unit_details``)."""
+    return send_unit_details(session, unit_ids, industries)()
 
 
 NEAR_WINDOW = 2000  # units walked in code order before NEAR_MISSES checks them all
