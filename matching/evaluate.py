@@ -54,6 +54,7 @@ class Evaluation:
     gain_ci: tuple[float, float]
     n_train: int
     n_test: int
+    trees: dict[str, int]  # per boosted method: the trees it kept (what each search walks)
 
 
 def split_by_company(groups: np.ndarray, test_share: float = 0.3, seed: int = 0):
@@ -74,10 +75,13 @@ def evaluate(
     train, test = split_by_company(groups, seed=seed)
     fit = train[sampled[train]]
     Xte, yte, gte = X.iloc[test], y[test], groups[test]
-    per_method = {}
+    per_method, trees = {}, {}
     for name, trainer in methods.items():
         scorer = trainer(X.iloc[fit], y[fit], groups[fit])
         per_method[name] = per_company_metrics(np.asarray(scorer(Xte)), yte, gte, seed)
+        booster = getattr(getattr(scorer, "__self__", None), "booster_", None)
+        if booster is not None:
+            trees[name] = int(booster.n_iter_)
     table = pd.DataFrame({name: m.mean() for name, m in per_method.items()}).T
     diff = (per_method["ranker"]["ndcg@10"] - per_method["rule"]["ndcg@10"]).to_numpy()
     return Evaluation(
@@ -86,6 +90,7 @@ def evaluate(
         gain_ci=bootstrap_ci(diff, seed=seed),
         n_train=len(np.unique(groups[fit])),
         n_test=len(np.unique(gte)),
+        trees=trees,
     )
 
 
@@ -127,6 +132,9 @@ def standard_methods(seed: int = 0) -> dict[str, Callable[..., Scorer]]:
             PlacementRanker(random_state=seed, unconstrained=("rent_ratio",))
             .fit(X, y, g)
             .score_0_100
+        ),
+        "ranker_lr_0_1": lambda X, y, g: (
+            PlacementRanker(random_state=seed, learning_rate=0.1).fit(X, y, g).score_0_100
         ),
         "pairwise_logistic": lambda X, y, g: PairwiseLogistic().fit(X, y, g).score_0_100,
     }
