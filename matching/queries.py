@@ -17,7 +17,6 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -456,16 +455,26 @@ def _add_peer_counts(frame: pd.DataFrame, peers: dict[str, np.ndarray]) -> None:
 def count_within(points: np.ndarray, others: np.ndarray, radii: tuple[float, ...]) -> list:
     """For each point, how many ``others`` lie within each radius (metres, planar EPSG:4547).
 
-    KD-trees on both sides give every pair within the largest radius in one pass, instead of a
-    per-location SQL subquery (O(n × m)). Each distinct location is counted once: units in one
-    building share their park's point.
+    Each distinct location is counted once: units in one building share their park's point.
+    Few pairs (the Futian data, a one-off `spacemap match`) are measured directly; many go
+    through KD-trees on both sides, which give every pair within the largest radius in one pass
+    instead of a per-location SQL subquery (O(n × m)) — and cost importing scipy.spatial
+    (~0.3 s), which a one-off command should not pay for a few hundred pairs.
     """
     if len(points) == 0 or len(others) == 0:
         return [np.zeros(len(points), dtype=int) for _ in radii]
     where, which = np.unique(points[:, 0] + 1j * points[:, 1], return_inverse=True)
+    if len(where) * len(others) <= DIRECT_PAIRS:
+        apart = np.hypot(where.real[:, None] - others[:, 0], where.imag[:, None] - others[:, 1])
+        return [np.count_nonzero(apart <= r, axis=1)[which] for r in radii]
+    from scipy.spatial import cKDTree
+
     here = cKDTree(np.column_stack([where.real, where.imag]))
     pairs = here.sparse_distance_matrix(cKDTree(others), max(radii), output_type="ndarray")
     return [np.bincount(pairs["i"][pairs["v"] <= r], minlength=len(where))[which] for r in radii]
+
+
+DIRECT_PAIRS = 200_000  # up to this many location × peer pairs, distances are measured directly
 
 
 def send_unit_details(

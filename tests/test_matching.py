@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching import artifact
+from matching import artifact, queries
 from matching.columns import fetch_columns
 from matching.match import match
 from matching.models import RuleModel
@@ -206,6 +206,22 @@ def test_columns_arrive_whole_with_missing_numbers_as_nan(session: Session) -> N
     assert none["i"].shape == (0,) and none["f"].dtype == np.float64
     with pytest.raises(ValueError, match="NULL"):
         fetch_columns(session, "SELECT NULL::boolean AS b", {}, {"b": "bool"})
+
+
+def test_peer_counts_are_the_same_measured_directly_or_by_kd_tree(monkeypatch) -> None:
+    """A few pairs are measured directly, many through KD-trees: the counts must not depend on
+    which (points on a 250 m grid put many peers exactly on the 500 m and 1 km circles)."""
+    rng = np.random.default_rng(7)
+    points = np.vstack([rng.uniform(0, 5000, (300, 2)), np.repeat([[1000.0, 1000.0]], 5, 0)])
+    others = np.vstack(
+        [rng.uniform(0, 5000, (200, 2)), np.mgrid[0:5001:250, 0:5001:250].T.reshape(-1, 2)]
+    )
+    monkeypatch.setattr(queries, "DIRECT_PAIRS", 10**9)
+    direct = queries.count_within(points, others, (500.0, 1000.0))
+    monkeypatch.setattr(queries, "DIRECT_PAIRS", 0)
+    by_tree = queries.count_within(points, others, (500.0, 1000.0))
+    assert [d.tolist() for d in direct] == [t.tolist() for t in by_tree]
+    assert direct[0][-1] == 13 + np.count_nonzero(np.hypot(*(others[:200] - 1000.0).T) <= 500)
 
 
 def test_park_facts_reach_the_database_as_they_were_read(session: Session) -> None:

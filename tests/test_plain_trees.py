@@ -1,5 +1,6 @@
 """The command line scores with the saved trees and numpy (matching.trees), not scikit-learn's
-unpickled model: the same scores, the same ranking, without importing scikit-learn."""
+unpickled model: the same scores, the same ranking, without importing scikit-learn (or scipy,
+which counting a few hundred peers does not need)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def test_the_plain_trees_score_as_scikit_learn_does(
     assert np.abs(plain.score_0_100(holes) - full.model.score_0_100(holes)).max() < 1e-9
 
 
-def test_the_command_line_matches_without_scikit_learn(
+def test_the_command_line_matches_without_scikit_learn_or_scipy(
     engine: Engine, model_dir: Path, database_url: str
 ) -> None:
     profile_path = ROOT / "examples" / "fintech-growth.json"
@@ -60,7 +61,8 @@ def test_the_command_line_matches_without_scikit_learn(
         "from spacemap.cli import main\n"
         f"sys.argv = ['spacemap', 'match', '--profile', {str(profile_path)!r}, '--json']\n"
         "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
-        "print('SKLEARN' if 'sklearn' in sys.modules else 'PLAIN', file=sys.stderr)\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'})\n"
+        "print(' '.join(heavy) or 'PLAIN', file=sys.stderr)\n"
     )
     env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url,
            "SPACEMAP_MODEL_DIR": str(model_dir)}  # fmt: skip
