@@ -500,34 +500,30 @@ def targets(rows, alloc, peer=None, *, cli=None, map_rows=(), http=None) -> list
         )
     out += [
         "",
-        "Where a 100k-unit match spends its time (per-stage timer, 2026-11-23, ~4,400 feasible "
-        "units): the candidate query 20–30 ms — a GIN bitmap scan over the ~15,000 units with "
-        "the required feature (~10 ms), the per-park join, and sending 17 numeric columns and "
-        "the unit codes as one row of arrays; same-sector peers 3–4 ms plus ~2 ms of KD-tree; "
-        "features ~1.5 ms; the ranker 6–9 ms (46 trees over every candidate, one thread) and "
-        "~3–4 ms for the explanations' stacked ablation; ~3 ms for the ten results' details and "
-        "wording. Runs on this virtual machine differ by ±10 % at this scale (repeated runs of "
-        "the 100k ranker row: 40–55 ms), so a row near 50 ms is at the target, not clear of it. "
-        "The same match took 167 ms before: 300 trees where 46 do as well on the hold-out "
-        "(docs/EVALUATION.md), 33 decoded columns per candidate where the ranker reads 18, a "
-        "Python object per value, a whitelist aggregate over every park, and two OpenMP threads "
-        "contending with PostgreSQL for two cores. What is left is mostly the database finding "
-        "and sending 4,400 of 100,000 units; sharding by district (docs/SCALING.md) does not "
-        "shrink a search that admits every district, as this one does.",
-        "",
-        "Since (2026-11-30, issue 13, profiled with cProfile on a machine shared with other "
-        "jobs, load average ~11, so shares not milliseconds): the whitelist rule became a "
-        "database function (`spacemap_admits`, not inlined: it calls once per park and sector), "
-        "which made the per-park facts most of the candidate query; they are now computed once "
-        "per sector list and data version and handed to each unit query. Handed over as eleven "
-        "bound arrays, psycopg's quoting of ~1,700 values per array took ~40 % of a whole search "
-        "(three queries a search); as one JSON document serialised once it costs nothing on the "
-        "client. psycopg prepared the unit queries after five runs and PostgreSQL's generic plan "
-        "for them took seconds: they are never prepared now. Near misses read the first 2,000 "
-        "units by code when enough of the best kind are there (one non-quantitative failure, "
-        "ties in code order) instead of checking and sorting all 100,000: ~7 ms where the scan "
-        "took ~140 ms on the same loaded machine. What a search now spends: the database ~60 %, "
-        "scoring and the explanations' ablation ~25 %, the rest Python around them.",
+        "Where a 100k-unit match with its near misses spends its time (per-stage timer on a "
+        "quiet machine, 2026-11-30, ~4,400 feasible units, p50 of 40 in process: 42 ms): the "
+        "park facts' version check 0.7 ms; the candidates and same-sector peers 26 ms in one "
+        "round trip — ~15 ms of it the database's GIN bitmap scan over the ~15,000 units with "
+        "the required feature, the per-park join and 17 array aggregates, the rest sending "
+        "them and counting peers; features and scoring 8 ms (the ranker: 35 trees over every "
+        "candidate on one thread, ~5 ms); the ten results' details, ablation and wording 5 ms; "
+        "the near misses ~0 ms of waiting, because the database finds them (~5 ms) while "
+        "Python scores the candidates (libpq pipeline mode), as it fetches the ten results' "
+        "details while their reasons are computed. The same search took 70–78 ms on "
+        "2026-11-29: the park facts travelled as 490 KB of JSON that the server parsed in every "
+        "query (~5 ms each; array literals: ~1), the near misses were sought only after the "
+        "scoring, the ranker had 71 trees at learning rate 0.1 where 35 at 0.2 rank the "
+        "hold-out as well (docs/EVALUATION.md; over four seeds' hold-outs NDCG@10 0.547 "
+        "against 0.549), and "
+        "CalibratedClassifierCV's checks ran on every call. Before that, 167 ms: 300 trees, 33 "
+        "decoded columns per candidate where the ranker reads 18, a Python object per value, "
+        "a whitelist aggregate over every park, two OpenMP threads contending with PostgreSQL "
+        "for two cores, near misses that checked and sorted all 100,000 units (~140 ms; now "
+        "the first 2,000 by code when enough of the best kind are there), and generic plans "
+        "that took seconds (unit queries are never prepared). What is left is mostly the "
+        "database finding and sending 4,400 of 100,000 units; sharding by district "
+        "(docs/SCALING.md) does not shrink a search that admits every district, as this one "
+        "does. Runs on this virtual machine differ by ±10 % at this scale.",
         "",
     ]
     return out
