@@ -113,6 +113,10 @@ def test_checks_are_live_and_conflicts_visible_on_queue_and_page(
     after = reviewer.get(f"/review/{ids[1]}").text
     assert _checks(after)["area"] is False  # evaluated on today's data, not at filing
     assert "changed since filing" in after
+    # No score today, and the one it was filed with says so: a reviewer never reads one as the other
+    assert "Not feasible for this company today" in after
+    assert re.search(r'id="score-at-filing"[^>]*>Score at filing: \d+\.\d\.', after)
+    assert "<th>Score at filing</th>" in reviewer.get("/review").text
     assert f'<tr data-id="{ids[0]}">' not in after  # approved: no longer a rival
     refused = reviewer.post(f"/review/{ids[1]}", data={"action": "approve", "reason": "ok"})
     assert refused.status_code == 200 and 'id="action-error"' in refused.text
