@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -24,6 +22,7 @@ from matching.columns import Kind, fetch_columns, fetch_rows, send_columns, send
 from matching.policy import SUBSIDY_CAP, SUBSIDY_LEAD_INDUSTRY, status_bonus
 from matching.profile import CompanyProfile
 from spacemap.catalog.queries import versions
+from spacemap.lru import LRU
 from spacemap.vocab import PARK_TYPES
 
 # Each hard rule is stated once, as SQL over a unit ``u`` and its park's facts ``pf``, and used by
@@ -364,27 +363,7 @@ CANDIDATE_COLUMNS: dict[str, Kind] = {
 PEER_COLUMNS: dict[str, Kind] = {"x_m": "float", "y_m": "float"}
 
 
-class _Recent:
-    """A small thread-safe LRU (uvicorn runs sync routes in a thread pool)."""
-
-    def __init__(self, size: int) -> None:
-        self._data: OrderedDict[tuple, Any] = OrderedDict()
-        self._size, self._lock = size, threading.Lock()
-
-    def get(self, key: tuple) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-            return self._data.get(key)
-
-    def put(self, key: tuple, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-
-
-_park_facts_seen = _Recent(256)
+_park_facts_seen = LRU(256)
 
 
 def with_park_facts(session: Session, params: dict[str, Any]) -> dict[str, Any]:

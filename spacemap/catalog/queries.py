@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from spacemap.catalog.collections import Collection, filter_sql
 from spacemap.catalog.temporal import Interval
+from spacemap.lru import LRU
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
@@ -145,32 +144,9 @@ def versions(session: Session, tables: tuple[str, ...]) -> str:
     return ".".join(f"{name}:{version}" for name, version in found)
 
 
-class _Cache:
-    """A small thread-safe LRU: uvicorn runs sync routes in a thread pool."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self._data: OrderedDict[str, Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-
-
-_counts = _Cache()
-_extents = _Cache(64)
-_periods = _Cache(64)
+_counts = LRU()
+_extents = LRU(64)
+_periods = LRU(64)
 
 
 def number_matched(session: Session, q: FeatureQuery, version: str) -> int:
