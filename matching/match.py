@@ -49,8 +49,7 @@ MIN_TRAINING_PLACEMENTS = 100  # below this, a trained ranker is not trusted ove
 PER_PARK = 3  # units of one park per tier of the list (diversity); 0: plain score order
 
 FIT_MEANING = _(
-    "Fit: the unit's percentile among the units feasible for your profile (100: none scores "
-    "higher). The model's own score is in the details."
+    "the unit's percentile among the units feasible for your profile (100: none scores higher)"
 )
 
 

@@ -169,6 +169,24 @@ def test_validation_names_the_field_as_the_form_labels_it(
     assert 'value="cheap"' in page.text  # what was typed comes back
 
 
+@pytest.mark.parametrize(
+    ("lang", "wanted"),
+    [("zh", "每个单元旁的数字是匹配度：该单元在符合您条件的所有可行单元中的百分位"
+            "（100 表示没有更高分的单元）。模型自身的评分见详情。"),
+     ("en", "The figure beside each unit is its fit: the unit's percentile among the units "
+            "feasible for your profile (100: none scores higher). The model's own score is in "
+            "the details.")],
+)  # fmt: skip
+def test_the_results_say_once_what_the_figure_is(app: object, lang: str, wanted: str) -> None:
+    page = browser_client(app, lang).get(search_url())
+    note = re.search(r'<p class="small" id="model-note">.*?</p>', page.text, flags=re.S).group(0)
+    shown = unescape(re.sub(r"<[^>]+>", "", note))
+    assert wanted in shown
+    assert ".." not in shown and "。。" not in shown and "Fit: " not in shown
+    details = unescape(re.sub(r"<[^>]+>", "", page.text.split('class="small score-details"')[1]))
+    assert ("匹配度 " if lang == "zh" else "Fit ") in details and "契合度" not in details
+
+
 def test_signing_in_to_apply_keeps_the_search(app: object, engine: Engine) -> None:
     anonymous = browser_client(app, "en")
     url = search_url(areas="huaqiang", near_metro="1")
