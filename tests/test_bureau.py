@@ -92,6 +92,15 @@ def test_a_page_error_is_a_page_in_the_readers_language(app: object, engine: Eng
         assert missing.status_code == 404 and "Application #2147483648 not found" in missing.text
 
 
+def test_the_header_names_the_reviewer_and_the_role_without_nested_brackets(
+    app: object, engine: Engine
+) -> None:
+    with signed_in(app, make_user(engine, "reviewer")) as c:  # zh, the default
+        header = re.search(r'<span class="who">.*?</span></span>', c.get("/review").text).group(0)
+    shown = html.unescape(re.sub(r"<[^>]+>", "", header))
+    assert shown.endswith(" · 审核员（科技创新局）") and "）)" not in shown
+
+
 def test_checks_are_live_and_conflicts_visible_on_queue_and_page(
     app: object, engine: Engine, reviewer
 ) -> None:
