@@ -66,14 +66,16 @@ def _park_facts(r: Mapping[str, str], where: str = "") -> str:
 
 def _rules(r: Mapping[str, str]) -> dict[str, str]:
     """Each hard rule as a boolean SQL expression (``as_of_placement``: a historical placement,
-    judged with the unit's whole capacity free and no move-in date)."""
-    free = f"(CASE WHEN {r['as_of_placement']} THEN u.capacity_m2 ELSE u.available_m2 END)"
+    judged with the unit's whole capacity free and no move-in date; ``held``, when given: the
+    area an approved application already holds in the unit, which is free *for it*)."""
+    own = f"(u.available_m2 + {r['held']})" if "held" in r else "u.available_m2"
+    free = f"(CASE WHEN {r['as_of_placement']} THEN u.capacity_m2 ELSE {own} END)"
     return {
         "whitelist": "pf.whitelist_ok",
         "area": f"{free} >= {r['min_area']}",
         "features": f"u.features @> CAST({r['required']} AS varchar[])",
         "rent": f"u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) <= {r['budget']}",
-        "available": f"({r['as_of_placement']} OR (u.available_m2 > 0 AND "
+        "available": f"({r['as_of_placement']} OR ({own} > 0 AND "
         f"(CAST({r['move_in_by']} AS date) IS NULL "
         f"OR u.available_from <= CAST({r['move_in_by']} AS date))))",
     }
@@ -288,7 +290,7 @@ GROUP BY a.id ORDER BY a.code
 _APPLICATION = {
     "industries": "r.industries", "industry": "r.industry", "status_bonus": "r.status_bonus",
     "min_area": "r.min_area", "required": "r.required", "budget": "r.budget",
-    "move_in_by": "r.move_in_by", "as_of_placement": "false",
+    "move_in_by": "r.move_in_by", "as_of_placement": "false", "held": "r.held_m2",
 }  # fmt: skip
 _APPLICATION_RULES = _rules(_APPLICATION)
 APPLICATION_CHECKS = f"""
@@ -296,9 +298,10 @@ WITH r AS (
   SELECT * FROM jsonb_to_recordset(CAST(:requests AS jsonb)) AS r(
     application_id int, unit_id int, industries varchar[], industry varchar,
     status_bonus double precision, min_area double precision, required varchar[],
-    budget double precision, move_in_by date)
+    budget double precision, move_in_by date, held_m2 double precision)
 )
-SELECT r.application_id, u.code AS unit_code, u.available_m2, u.capacity_m2, u.features,
+SELECT r.application_id, u.code AS unit_code, u.available_m2 + r.held_m2 AS available_m2,
+       u.capacity_m2, u.features,
        u.available_from, u.rent_cny_m2_month * (1 - {SUBSIDY_SQL}) AS effective_rent,
        pf.matched_industry, pf.area_code,
        {",".join(f"{_APPLICATION_RULES[c]} AS {c}_ok" for c in CHECK_NAMES)}
@@ -509,10 +512,16 @@ def fetch_empty_areas(session: Session, industries: list[str]) -> list[dict[str,
 
 
 def application_request(
-    application_id: int, unit_id: int, profile: CompanyProfile, requested_m2: float
+    application_id: int,
+    unit_id: int,
+    profile: CompanyProfile,
+    requested_m2: float,
+    held_m2: float = 0.0,
 ) -> dict[str, Any]:
     """One filed application as a record of ``APPLICATION_CHECKS``: the profile's search
-    parameters, with the area applied for standing in for the profile's minimum."""
+    parameters, with the area applied for standing in for the profile's minimum. ``held_m2``:
+    what it already holds in the unit (an approved application: all of it), so checking it
+    again does not count its own allocation against it."""
     p = search_params(profile)
     return {
         "application_id": application_id,
@@ -524,6 +533,7 @@ def application_request(
         "required": p["required"],
         "budget": p["budget"],
         "move_in_by": p["move_in_by"].isoformat() if p["move_in_by"] else None,
+        "held_m2": float(held_m2),
     }
 
 

@@ -126,6 +126,12 @@ def test_checks_are_live_and_conflicts_visible_on_queue_and_page(
     assert "Not feasible for this company today" in after
     assert re.search(r'id="score-at-filing"[^>]*>Score at filing: \d+\.\d\.', after)
     assert "<th>Score at filing</th>" in reviewer.get("/review").text
+    # The approved one holds its space: checked again, its own allocation is not held against it
+    mine = reviewer.get(f"/review/{ids[0]}").text
+    assert all(_checks(mine).values()) and "changed since filing" not in mine
+    assert "Approved: the unit's space is allocated to this company" in mine
+    api = reviewer.get(f"/api/applications/{ids[0]}").json()
+    assert api["status"] == "approved" and all(c["passed"] for c in api["checks"])
     assert f'<tr data-id="{ids[0]}">' not in after  # approved: no longer a rival
     refused = reviewer.post(f"/review/{ids[1]}", data={"action": "approve", "reason": "ok"})
     assert refused.status_code == 200 and 'id="action-error"' in refused.text

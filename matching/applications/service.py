@@ -173,9 +173,10 @@ class ApplicationService:
     def _checks(self, rows: list[dict[str, Any]]) -> dict[int, list[CheckView]]:
         profiles = {r["id"]: self._profile(r) for r in rows}
         requests = [
-            application_request(r["id"], r["unit_id"], profiles[r["id"]], r["requested_m2"])
+            application_request(r["id"], r["unit_id"], profiles[r["id"]], r["requested_m2"],
+                                r["requested_m2"] if r["status"] == "approved" else 0.0)
             for r in rows
-        ]
+        ]  # fmt: skip
         found = fetch_application_checks(self.session, requests)
         out = {}
         for r in rows:

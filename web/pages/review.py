@@ -134,6 +134,8 @@ def _application_page(
     a = reader(session, actor).get(application_id)
     model_dir = get_settings().resolved_model_dir()
     site, feasible, model = explain_unit(session, a.profile, a.requested_m2, a.unit_code, model_dir)
+    if a.status == "approved":
+        site = None  # the space is the company's: a rank among the free units says nothing of it
     others = _other_options(session, a)
     here = unit_points(session, [a.unit_code])[a.unit_code]
     applied = _("Applied for: %(park)s %(unit)s", park=a.park_name, unit=a.unit_code)
