@@ -273,6 +273,9 @@ def test_the_company_journey(
         company.goto("/my")
         card = page.locator(f"#my-applications section[data-id='{app_id}']")
         assert card.get_attribute("data-status") == "approved"
+        # its space is its own: checked again, the allocation is not counted against it
+        assert card.locator(".checks li.check-fail").count() == 0
+        assert card.locator(".checks li.check-pass").count() == 5
         company.check()
         company.shot("8-company-sees-approval")
     finally:

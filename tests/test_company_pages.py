@@ -251,6 +251,8 @@ def test_a_company_answers_the_bureau_and_withdraws_from_my(app: object, engine:
     assert 'data-status="needs_info"' in mine and "请补充营业执照复印件" in section
     assert f'action="/my/{app_id}/respond"' in section
     assert '<span lang="zh-CN">请补充营业执照复印件</span>' in section  # its language said
+    # A company reads fits, never the model's raw score (a calibrated 27 reads as a poor mark)
+    assert "score" not in re.sub(r"<[^>]+>", " ", section).lower()
     empty = company.post(f"/my/{app_id}/respond", data={"reason": "  "})
     assert empty.status_code == 409 and 'id="action-error"' in empty.text
     assert "A reason is required" in empty.text
