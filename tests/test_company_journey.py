@@ -108,6 +108,22 @@ def foreign_in_map(texts: list[str], lang: str) -> list[str]:
                    for w in WORD.findall(t))]  # fmt: skip
 
 
+# The parts of each result card (head, each fact, reasons, how it was scored, the apply form) that
+# are drawn over one another: none may be, in the list or side by side in the comparison.
+OVERLAPS = """() => [...document.querySelectorAll('.site')].flatMap(card => {
+  const parts = [...card.querySelectorAll(':scope > header, .fact, :scope > .reasons,'
+                                          + ':scope > details, :scope > .site-actions')]
+    .map(e => [e, e.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+  const out = [];
+  parts.forEach(([a, ra], i) => parts.slice(i + 1).forEach(([b, rb]) => {
+    const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+    const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+    if (w > 1 && h > 1) out.push(card.dataset.unit + ': ' + a.className + ' / ' + b.className);
+  }));
+  return out;
+})"""
+
+
 class Visit:
     """One person's browser (``tests.browser.offline_page``: offline, errors recorded) in one
     language on one screen, with what every page of theirs must satisfy."""
@@ -135,6 +151,7 @@ class Visit:
         if mine:
             assert page.evaluate(FOREIGN_TEXT, html_lang) == [], page.url
             assert foreign_in_map(page.evaluate(MAP_TEXTS, html_lang), self.lang) == [], page.url
+        assert page.evaluate(OVERLAPS) == [], page.url  # no part of a card drawn over another
         if self.screen == "phone":
             width = page.evaluate("document.documentElement.scrollWidth")
             wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
