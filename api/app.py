@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -91,11 +91,19 @@ def create_app() -> FastAPI:
         response_model=None,
         summary=openapi.doc(_("Landing page (JSON for clients, the zone map for browsers)")),
     )
+    # Browsers ask for /favicon.ico on any page without an icon link (a JSON answer, a file):
+    # the same icon the pages link, instead of a 404 in every console.
+    app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     assets.check_installed()
     app.mount("/static/vendor", StaticFiles(directory=assets.VENDOR_DIR), name="vendor")
     app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")
     openapi.install(app)
     return app
+
+
+def favicon() -> FileResponse:
+    return FileResponse(assets.STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
 
 
 LandingFormat = Annotated[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -155,3 +156,14 @@ def test_an_api_import_is_audited_with_the_admin_and_the_file(private_server: tu
         ).one()  # fmt: skip
     engine.dispose()
     assert entry[:4] == ("admin", "admin", "dataset", "import") and entry.after["rows"] == 1
+
+
+def test_every_page_has_an_icon_and_the_browsers_default_one_is_there(server: str) -> None:
+    """Without one, a browser asks for /favicon.ico on every site and logs its 404 as an error."""
+    implicit = httpx.get(f"{server}/favicon.ico")
+    assert implicit.status_code == 200 and implicit.headers["content-type"] == "image/svg+xml"
+    page = httpx.get(f"{server}/search").text
+    linked = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    icon = httpx.get(server + linked)
+    assert icon.status_code == 200 and icon.content == implicit.content
+    assert icon.content.startswith(b"<svg")
