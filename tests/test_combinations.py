@@ -221,6 +221,12 @@ def test_a_site_is_applied_for_from_the_page_in_chromium(
 ) -> None:
     pg = offline_page(browser, server, "zh-CN", phone=True)
     sign_in(pg, server, make_user(engine, "company"), quote(_search_url(), safe=""))
+    # Each site offered is on the map too, S1 first, its fit in the tooltip, in the page's words
+    assert pg.locator(".spacemap-rank", has_text="S1").count() == 1
+    pg.locator(".spacemap-rank", has_text="S1").hover()
+    tip = pg.locator(".leaflet-tooltip").inner_text()
+    fit = pg.locator("article.combination .score").first.inner_text()
+    assert tip.startswith("组合 1 ") and tip.endswith(f"匹配度 {fit}"), tip
     site = pg.locator("article.combination").first
     site.locator("button[type=submit]").click()
     link = site.locator(".apply-result a[data-application-id]")

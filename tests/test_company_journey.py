@@ -219,6 +219,14 @@ def test_the_company_journey(
         company.check()
         sites = page.locator("#results .site")
         assert sites.count() == 10
+        if screen == "desktop":  # the map's marker says what the card says: the fit
+            # (dispatched: markers close together may cover it, as they do on the map)
+            page.locator(".spacemap-rank", has_text=re.compile(r"^1$")).dispatch_event("mouseover")
+            tip = page.locator(".leaflet-tooltip").inner_text()
+            fit = sites.nth(0).locator(".score").inner_text()
+            assert tip.startswith("#1 ") and tip.endswith(
+                f"{'匹配度' if lang == 'zh' else 'fit'} {fit}"
+            )
         assert "near_metro=1" in page.url and "zones=east_wing" in page.url  # the search is a URL
         company.shot("1-search")
 

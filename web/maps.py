@@ -9,6 +9,7 @@ so in their popups.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -214,7 +215,10 @@ def _park_popup(p: dict[str, Any]) -> str:
     )
 
 
-def numbered_icon(n: int, color: str = "#d7301f") -> folium.DivIcon:
+COMBINATION_COLOR = "#6a51a3"
+
+
+def numbered_icon(n: int | str, color: str = "#d7301f") -> folium.DivIcon:
     return folium.DivIcon(
         html=f'<div class="spacemap-rank" style="background:{color};color:#fff;border-radius:50%;'
         f"width:24px;height:24px;line-height:24px;text-align:center;font-weight:bold;"
@@ -254,9 +258,11 @@ def sites_map(
     sites: list[dict[str, Any]],
     near_misses: list[dict[str, Any]],
     references: bool,
+    combinations: Sequence[dict[str, Any]] = (),
 ) -> folium.Map:
-    """A company's results as numbered markers, near misses in grey, and — when it asked to be
-    near the border — the crossings; every word in the reader's language, every name escaped."""
+    """A company's results as numbered markers, sites of several units as S1, S2…, near misses
+    in grey, and — when it asked to be near the border — the crossings; every word in the
+    reader's language, every name escaped."""
     m = base_map(basemap)
     localize_controls(m)
     _outlines(session, basemap).add_to(m)
@@ -277,8 +283,8 @@ def sites_map(
             (float(y), float(x)),
             icon=numbered_icon(s["rank"]),
             tooltip=safe.tooltip(
-                Markup(safe.html(gettext("#%(rank)d %(park)s · score %(score).0f")))
-                % {"rank": s["rank"], "park": named, "score": s["score"]}
+                Markup(safe.html(gettext("#%(rank)d %(park)s · fit %(fit).0f")))
+                % {"rank": s["rank"], "park": named, "fit": s["fit"]}
             ),
             popup=safe.popup(
                 safe.markup(
@@ -299,6 +305,24 @@ def sites_map(
                 fill=False,
                 dash_array="4 4",
             ).add_to(m)
+    for c in combinations:
+        loc = c["location"]
+        x, y = to_display(loc["lng"], loc["lat"], basemap.datum)
+        park = c["park_name_zh"] if zh else (c["park_name_en"] or c["park_name_zh"])
+        named = safe.markup('<span translate="no">{}</span>', park)
+        folium.Marker(
+            (float(y), float(x)),
+            icon=numbered_icon(f"S{c['rank']}", COMBINATION_COLOR),
+            tooltip=safe.tooltip(
+                Markup(safe.html(gettext("Site %(n)d %(park)s · fit %(fit).0f")))
+                % {"n": c["rank"], "park": named, "fit": c["fit"]}
+            ),
+            popup=safe.popup(
+                safe.markup("<b>{}</b><br>{}<br><small>{}</small>",
+                            _("Site %(n)d", n=c["rank"]), named,
+                            " · ".join(u["unit_code"] for u in c["units"]))
+            ),
+        ).add_to(m)  # fmt: skip
     for n in near_misses:
         loc = n["location"]
         x, y = to_display(loc["lng"], loc["lat"], basemap.datum)
@@ -327,13 +351,13 @@ def sites_map(
                     ),
                     icon=folium.Icon(color="black", icon="flag", prefix="fa"),
                 ).add_to(m)
-    _fit(m, [(s["location"]["lat"], s["location"]["lng"]) for s in sites], basemap)
-    CategoricalLegend(
-        str(_("Results")),
-        [("#d7301f", str(_("meets every need, numbered by rank"))),
-         ("#777777", str(_("near miss: fails a need")))],
-        shape="circle",
-    ).add_to(m)  # fmt: skip
+    shown = [*sites, *combinations]
+    _fit(m, [(s["location"]["lat"], s["location"]["lng"]) for s in shown], basemap)
+    kinds = [("#d7301f", str(_("meets every need, numbered by rank")))]
+    if combinations:
+        kinds.append((COMBINATION_COLOR, str(_("a site of several units of one park (S1, S2…)"))))
+    kinds.append(("#777777", str(_("near miss: fails a need"))))
+    CategoricalLegend(str(_("Results")), kinds, shape="circle").add_to(m)
     return m
 
 

@@ -122,7 +122,7 @@ def _results(
     data = result.model_dump(mode="json")
     parts = map_parts(
         maps.sites_map(read, basemap, data["sites"], data["near_misses"],
-                       profile.preferences.near_hk_border)
+                       profile.preferences.near_hk_border, data["combinations"])
     )  # fmt: skip
     return result, parts
 
