@@ -30,6 +30,16 @@ DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+# The result markers a map's legend covers: a result the company cannot see.
+UNDER_LEGEND = """() => [...document.querySelectorAll('.spacemap-legend')].flatMap(legend => {
+  const l = legend.getBoundingClientRect();
+  return [...document.querySelectorAll('.spacemap-rank')].filter(marker => {
+    const r = marker.getBoundingClientRect();
+    return r.left < l.right && l.left < r.right && r.top < l.bottom && l.top < r.bottom;
+  }).map(marker => marker.textContent);
+})"""
+
+
 def offline_page(
     browser: Any,
     server: str,

@@ -21,7 +21,7 @@ from matching.profile import CompanyProfile
 from spacemap.database import session_scope
 from spacemap.i18n import use_locale
 from spacemap.store import applications as app_store
-from tests.browser import offline_page, sign_in
+from tests.browser import UNDER_LEGEND, offline_page, sign_in
 from tests.conftest import ORIGIN, PASSWORD, make_user, signed_in
 from tests.test_hardening import assert_consistent
 from web.pages.profile_form import query_pairs
@@ -227,6 +227,7 @@ def test_a_site_is_applied_for_from_the_page_in_chromium(
     tip = pg.locator(".leaflet-tooltip").inner_text()
     fit = pg.locator("article.combination .score").first.inner_text()
     assert tip.startswith("组合 1 ") and tip.endswith(f"匹配度 {fit}"), tip
+    assert pg.evaluate(UNDER_LEGEND) == []  # every site offered is in sight, none under the legend
     site = pg.locator("article.combination").first
     site.locator("button[type=submit]").click()
     link = site.locator(".apply-result a[data-application-id]")

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tests.browser import SHOTS, offline_page
+from tests.browser import SHOTS, UNDER_LEGEND, offline_page
 from tests.conftest import PASSWORD, ROOT, make_user
 
 HOSTILE = '${window.__pwned=1}</script><script>window.__pwned=2</script><img src=x onerror="window.__pwned=3">\'"&'  # noqa: E501
@@ -152,6 +152,7 @@ class Visit:
             assert page.evaluate(FOREIGN_TEXT, html_lang) == [], page.url
             assert foreign_in_map(page.evaluate(MAP_TEXTS, html_lang), self.lang) == [], page.url
         assert page.evaluate(OVERLAPS) == [], page.url  # no part of a card drawn over another
+        assert page.evaluate(UNDER_LEGEND) == [], page.url  # no result hidden by the legend
         if self.screen == "phone":
             width = page.evaluate("document.documentElement.scrollWidth")
             wide = page.evaluate("""() => [...document.querySelectorAll('body *')]

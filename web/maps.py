@@ -379,7 +379,9 @@ def assignments_map(session: Session, basemap: Basemap, points: list[dict[str, A
 
 
 def _fit(m: folium.Map, latlngs: list[tuple[float, float]], basemap: Basemap) -> None:
-    """Zoom to the points shown (with a margin), in the basemap's datum."""
+    """Zoom to the points shown (with a margin), in the basemap's datum. The bottom band the
+    legend sits in (bottom left, up to three rows) is kept clear: a marker the legend covered
+    was a result the company could not see."""
     if not latlngs:
         return
     x, y = to_display([p[1] for p in latlngs], [p[0] for p in latlngs], basemap.datum)
@@ -389,5 +391,10 @@ def _fit(m: folium.Map, latlngs: list[tuple[float, float]], basemap: Basemap) ->
             [float(y.min()) - pad, float(x.min()) - pad],
             [float(y.max()) + pad, float(x.max()) + pad],
         ],
+        padding_top_left=(24, 24),
+        padding_bottom_right=(24, LEGEND_BAND_PX),
         max_zoom=14,
     )
+
+
+LEGEND_BAND_PX = 110  # the legend's height with three rows, and a margin
