@@ -96,4 +96,6 @@ def shot(pg: Any, name: str, full_page: bool = False) -> Path:
 
 def overflow_px(pg: Any) -> int:
     """How far the page is wider than the screen (0: nothing scrolls sideways)."""
-    return int(pg.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+    # Against the screen, not window.innerWidth: a phone browser zooms out to fit a page wider
+    # than the screen, and its innerWidth then grows to the page's width.
+    return int(pg.evaluate("document.documentElement.scrollWidth")) - pg.viewport_size["width"]

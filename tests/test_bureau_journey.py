@@ -156,5 +156,11 @@ def test_the_review_desk_fits_a_phone(browser: Any, server: str, engine: Engine)
       .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
       .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)""")
     assert overflow_px(page) <= 0, wide
+    page.goto(f"{server}/review?min_age_days=36000", wait_until="networkidle")  # none match
+    empty = page.locator("#queue tbody td").first
+    assert empty.evaluate("td => getComputedStyle(td, '::before').content") in ("none", "normal")
+    for other in ("/review/whitelists", "/review/proposal", "/data/conflicts", "/stats"):
+        page.goto(f"{server}{other}", wait_until="networkidle")
+        assert overflow_px(page) <= 0, other
     assert page.outside == [] and page.errors == []
     page.context.close()
