@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tests.browser import offline_page, sign_in
+from tests.browser import offline_page, overflow_px, sign_in
 from tests.conftest import PASSWORD, bearer, make_user
 from tests.test_bureau import _profile, _unit
 from tests.test_company_journey import renamed_park
@@ -83,6 +83,7 @@ def _visit(pg: Any, url: str, must_show: bool = True) -> None:
     pg.goto(url, wait_until="networkidle")
     pg.wait_for_timeout(150)  # let the maps' scripts run
     assert pg.evaluate(PWNED), url
+    assert overflow_px(pg) <= 0, url  # a long hostile name wraps, it does not widen the page
     if must_show:
         assert HOSTILE in pg.inner_text("body"), url
 
