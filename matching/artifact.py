@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matching.features import FEATURES
+from spacemap.i18n import _
 
 if TYPE_CHECKING:
     from matching.models import PlacementRanker
@@ -72,6 +73,23 @@ def save(model: PlacementRanker, directory: Path, meta: dict[str, Any]) -> dict[
     }
     (directory / META_FILE).write_text(json.dumps(full, ensure_ascii=False, indent=1), "utf-8")
     return full
+
+
+def outdated(directory: Path) -> str | None:
+    """Why the model in ``directory`` should be trained again (None: it is usable and made with
+    today's settings). A model made with other settings still works; `train --if-missing`
+    replaces it so that what `make run` serves is what the code would train."""
+    from matching.models import PlacementRanker
+
+    try:
+        existing = load(directory)
+    except ArtifactMismatch as exc:
+        return str(exc)
+    if existing is None or not (directory / TREES_FILE).exists():
+        return str(_("the model's files are incomplete"))
+    if existing.meta.get("settings") != PlacementRanker().settings():
+        return str(_("it was trained with other settings"))
+    return None
 
 
 _CACHE: dict[tuple[Path, int, int], LoadedModel] = {}

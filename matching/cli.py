@@ -173,15 +173,13 @@ def register(app: typer.Typer) -> None:
         from spacemap.database import get_engine, session_scope
 
         model_dir = get_settings().resolved_model_dir()
-        if if_missing:
-            try:
-                existing = artifact.load(model_dir)
-            except artifact.ArtifactMismatch as exc:
-                say(_("retraining: %(why)s", why=str(exc)))
-                existing = None
-            if existing is not None and (model_dir / artifact.TREES_FILE).exists():
-                say(_("model %(version)s is there already", version=existing.meta["version"]))
+        if if_missing and (model_dir / artifact.META_FILE).exists():
+            why = artifact.outdated(model_dir)
+            if why is None:
+                version = artifact.load(model_dir).meta["version"]  # type: ignore[union-attr]
+                say(_("model %(version)s is there already", version=version))
                 return
+            say(_("retraining: %(why)s", why=why))
         with console.status(h(_("training…"))), session_scope(get_engine()) as session:
             meta = train(session, model_dir, seed)
         t = meta["training"]

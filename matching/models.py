@@ -69,6 +69,14 @@ class PlacementRanker:
         self.random_state = random_state
         self.unconstrained = unconstrained  # exempt from MONOTONE: only to measure its cost
 
+    def settings(self) -> dict[str, float]:
+        """What shapes the trees, the seed aside: recorded with a trained model, so `spacemap
+        train --if-missing` retrains one made with other settings (e.g. the 0.1 learning rate
+        whose twice as many trees make every search slower)."""
+        names = ("max_iter", "learning_rate", "max_leaf_nodes", "l2_regularization",
+                 "n_iter_no_change", "calibration_share")  # fmt: skip
+        return {name: getattr(self, name) for name in names}
+
     def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> PlacementRanker:
         """Boost on some companies; on the others, stop boosting when their loss stops falling,
         then calibrate. Held-out *companies*, not rows: a company's pairs are not independent.

@@ -52,6 +52,7 @@ def train(session: Session, model_dir: Path, seed: int = 0) -> dict[str, Any]:
         {
             "kind": "pointwise HistGradientBoostingClassifier, early-stopped + sigmoid calibration",
             "trees": int(model.booster_.n_iter_),
+            "settings": model.settings(),
             "seed": seed,
             "training": _training_meta(ts),
             "holdout_metrics": ev.table.round(4).to_dict(orient="index"),

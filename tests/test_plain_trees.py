@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ from matching.profile import CompanyProfile
 from matching.queries import search_params
 from matching.trees import PlainTrees
 from spacemap.database import session_scope
-from tests.conftest import ROOT
+from spacemap.i18n import use_locale
+from tests.conftest import ROOT, run_cli
 
 PROFILES = sorted((ROOT / "examples").glob("*.json"))
 PROFILES = [p for p in PROFILES if p.name != "applications.json"]
@@ -79,3 +81,27 @@ def test_the_command_line_matches_without_scikit_learn_or_scipy(
     assert [(s["unit_code"], round(s["score"], 6)) for s in printed["sites"]] == [
         (s.unit_code, round(s.score, 6)) for s in expected.sites
     ]
+
+
+def test_a_model_made_with_other_settings_is_trained_again(
+    model_dir: Path, database_url: str, tmp_path: Path
+) -> None:
+    """`make run` trains `--if-missing`: a model made with other settings (the 0.1 learning rate
+    of models before 2026-11-30, twice the trees) is replaced, a current one is kept."""
+    assert artifact.outdated(model_dir) is None
+    env = {**os.environ, "SPACEMAP_DATABASE_URL": database_url,
+           "SPACEMAP_MODEL_DIR": str(model_dir)}  # fmt: skip
+    kept = run_cli(env, "train", "--if-missing", lang="en")
+    assert kept.returncode == 0 and "is there already" in kept.stdout, kept.stdout + kept.stderr
+    old = tmp_path / "old"
+    shutil.copytree(model_dir, old)
+    meta = json.loads((old / artifact.META_FILE).read_text(encoding="utf-8"))
+    meta["settings"]["learning_rate"] = 0.1
+    (old / artifact.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with use_locale("en"):
+        assert artifact.outdated(old) == "it was trained with other settings"
+        del meta["settings"]  # made before models recorded their settings
+        (old / artifact.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        assert artifact.outdated(old) == "it was trained with other settings"
+        (old / artifact.TREES_FILE).unlink()
+        assert artifact.outdated(old) == "the model's files are incomplete"
