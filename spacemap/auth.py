@@ -13,7 +13,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from spacemap.i18n import Msg, _
+from spacemap.i18n import LocalizedError, Msg, _
 
 _hasher = PasswordHasher()
 
@@ -27,13 +27,8 @@ USERNAME_RULE = _(
 )
 
 
-class WeakPassword(ValueError):
-    def __init__(self, message: Msg) -> None:
-        super().__init__(message.render("en"))
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message.render()
+class WeakPassword(LocalizedError, ValueError):
+    """A password the rules refuse, with why."""
 
 
 def username_problem(username: str) -> Msg | None:

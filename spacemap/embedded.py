@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacemap.config import Settings
-from spacemap.i18n import Msg, _
+from spacemap.i18n import LocalizedError, _
 
 POSTGIS_PACKAGE = "postgresql-{major}-postgis-3"
 SERVER_PACKAGE = "postgresql-{major}"
@@ -45,15 +45,8 @@ _START_RETRY_S = 30.0
 _RETRYABLE = ("lock file", "shared memory block", "already running")
 
 
-class EmbeddedError(RuntimeError):
+class EmbeddedError(LocalizedError, RuntimeError):
     """Something the user must fix (missing package, port, permissions); the message says how."""
-
-    def __init__(self, message: Msg) -> None:
-        super().__init__(message.render("en"))
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message.render()
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,18 @@ class Msg:
         return {locale: self.render(locale) for locale in LOCALES}
 
 
+class LocalizedError(Exception):
+    """An error whose message is a ``Msg``: logs and tracebacks read it in English, ``str()`` in
+    the reader's language. Mixed in before the builtin it specialises (``ValueError``, …)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.render("en"))
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message.render()
+
+
 def _(msgid: str, **params: Any) -> Msg:
     """Mark English UI text for the catalog; rendered later in the reader's language."""
     return Msg(msgid, params)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacemap.i18n import Msg, _
+from spacemap.i18n import LocalizedError, Msg, _
 from spacemap.ingest.issues import Issue
 
 _EPSG = re.compile(r"^EPSG:(\d{4,6})$", re.IGNORECASE)
@@ -27,15 +27,8 @@ FORMATS = {".csv": "CSV", ".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "G
 Datum = Any  # "wgs84" | "gcj02" | "bd09" | a pyproj CRS
 
 
-class BadCrs(ValueError):
+class BadCrs(LocalizedError, ValueError):
     """A ``--crs`` value (or a file's declared CRS) that names no known coordinate system."""
-
-    def __init__(self, message: Msg) -> None:
-        super().__init__(message.render("en"))
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message.render()
 
 
 @dataclass(frozen=True)
