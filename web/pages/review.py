@@ -132,10 +132,11 @@ def _application_page(
     if application_id > INT4_MAX:
         raise review.not_found(application_id)
     a = reader(session, actor).get(application_id)
-    model_dir = get_settings().resolved_model_dir()
-    site, feasible, model = explain_unit(session, a.profile, a.requested_m2, a.unit_code, model_dir)
-    if a.status == "approved":
-        site = None  # the space is the company's: a rank among the free units says nothing of it
+    site, feasible, model = None, 0, None
+    if a.status != "approved":  # approved, the space is the company's: no rank among free units
+        site, feasible, model = explain_unit(
+            session, a.profile, a.requested_m2, a.unit_code, get_settings().resolved_model_dir()
+        )
     others = _other_options(session, a)
     here = unit_points(session, [a.unit_code])[a.unit_code]
     applied = _("Applied for: %(park)s %(unit)s", park=a.park_name, unit=a.unit_code)
